@@ -1,0 +1,111 @@
+//! The environment trait with Gymnasium semantics.
+//!
+//! The required methods write observations into a caller-owned buffer so a
+//! vector env and a learner can step without allocating; `reset` and `step`
+//! are the allocating Gymnasium-shaped conveniences built on them.
+
+use crate::{Info, Result, RgbFrame, Space};
+
+/// One action, borrowed: an index for `Discrete`, a slice for `Box`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Action<'a> {
+    /// An index into a `Discrete` space.
+    Discrete(usize),
+    /// A point in a `Box` space, flattened.
+    Continuous(&'a [f32]),
+}
+
+/// What a step returns besides the observation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Transition {
+    /// Reward for this step.
+    pub reward: f64,
+    /// The episode reached a terminal state of the MDP (no bootstrapping).
+    pub terminated: bool,
+    /// The episode was cut short (time limit, fault): bootstrap from the
+    /// final observation.
+    pub truncated: bool,
+    /// Typed counters after this step.
+    pub info: Info,
+}
+
+/// The Gymnasium-shaped result of [`Env::step`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// Observation after the step.
+    pub obs: Vec<f32>,
+    /// Reward for this step.
+    pub reward: f64,
+    /// Terminal state reached.
+    pub terminated: bool,
+    /// Episode cut short.
+    pub truncated: bool,
+    /// Typed counters after this step.
+    pub info: Info,
+}
+
+/// A reinforcement-learning environment (Gymnasium semantics).
+pub trait Env: Send {
+    /// Registered id, e.g. `CartPole-v1`.
+    fn id(&self) -> &str;
+
+    /// The space observations belong to.
+    fn observation_space(&self) -> &Space;
+
+    /// The space actions must belong to.
+    fn action_space(&self) -> &Space;
+
+    /// Starts a new episode and writes its first observation into `obs`
+    /// (length `observation_space().flat_size()`). `Some(seed)` reseeds the
+    /// env's random generator; `None` continues its current stream.
+    fn reset_into(&mut self, seed: Option<u64>, obs: &mut [f32]) -> Result<Info>;
+
+    /// Applies `action` and writes the next observation into `obs`.
+    fn step_into(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition>;
+
+    /// An RGB picture of the current state, where the env can draw.
+    fn render(&mut self) -> Option<RgbFrame> {
+        None
+    }
+
+    /// Gymnasium's `reset(seed) -> (obs, info)`.
+    fn reset(&mut self, seed: Option<u64>) -> Result<(Vec<f32>, Info)> {
+        let mut obs = vec![0.0; self.observation_space().flat_size()];
+        let info = self.reset_into(seed, &mut obs)?;
+        Ok((obs, info))
+    }
+
+    /// Gymnasium's `step(action) -> (obs, reward, terminated, truncated, info)`.
+    fn step(&mut self, action: Action<'_>) -> Result<Step> {
+        let mut obs = vec![0.0; self.observation_space().flat_size()];
+        let t = self.step_into(action, &mut obs)?;
+        Ok(Step {
+            obs,
+            reward: t.reward,
+            terminated: t.terminated,
+            truncated: t.truncated,
+            info: t.info,
+        })
+    }
+}
+
+impl<E: Env + ?Sized> Env for Box<E> {
+    fn id(&self) -> &str {
+        (**self).id()
+    }
+    fn observation_space(&self) -> &Space {
+        (**self).observation_space()
+    }
+    fn action_space(&self) -> &Space {
+        (**self).action_space()
+    }
+    fn reset_into(&mut self, seed: Option<u64>, obs: &mut [f32]) -> Result<Info> {
+        (**self).reset_into(seed, obs)
+    }
+    fn step_into(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
+        (**self).step_into(action, obs)
+    }
+    fn render(&mut self) -> Option<RgbFrame> {
+        (**self).render()
+    }
+}

@@ -1,0 +1,22 @@
+//! Clap derive types for `vp` and the dispatch to each command module.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Robot-labour RL training harness scored in economics.
+#[derive(Debug, Parser)]
+#[command(name = "vp", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {}
+
+impl Cli {
+    /// Runs the chosen command; the exit code is the command's own.
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        match self.command {}
+    }
+}
