@@ -1,0 +1,119 @@
+//! Typed errors of the economics crate.
+
+use thiserror::Error;
+
+/// Result alias for economics operations.
+pub type Result<T> = std::result::Result<T, EconomicsError>;
+
+/// Everything the economics layer can refuse. Never a panic on user input.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum EconomicsError {
+    /// A quantity was NaN or infinite. Non-finite values are errors, never
+    /// silently propagated into logs or rewards (SPEC §2, safety rules).
+    #[error("{field} must be a finite number, got {value}")]
+    NonFinite {
+        /// Name of the quantity (e.g. `price_per_unit`, `mp_r`).
+        field: &'static str,
+        /// The offending value.
+        value: f64,
+    },
+    /// A finite quantity lies outside its valid range.
+    #[error("{field} out of range: expected {expected}, got {value}")]
+    OutOfRange {
+        /// Name of the quantity.
+        field: &'static str,
+        /// What the range is, in words (e.g. `> 0`).
+        expected: &'static str,
+        /// The offending value.
+        value: f64,
+    },
+    /// An episode lasted zero simulated time, so `MP_r = units / hours` is
+    /// undefined. Reported instead of returning infinity.
+    #[error("episode lasted zero simulated hours: MP_r = units / hours is undefined")]
+    ZeroHours,
+    /// An occupation code is not of the SOC form `NN-NNNN`.
+    #[error("invalid occupation code '{code}': expected the SOC form NN-NNNN (e.g. 47-2021)")]
+    InvalidOccupationCode {
+        /// The code as given.
+        code: String,
+    },
+    /// The wage table has no entry for this occupation.
+    #[error("unknown occupation {code}: not in the wage table (known: {known})")]
+    UnknownOccupation {
+        /// The code asked for.
+        code: String,
+        /// Comma-separated codes the table does have.
+        known: String,
+    },
+    /// The entry exists but the requested wage statistic is not available.
+    #[error("no {statistic} hourly wage for {code}: {reason}")]
+    MissingWage {
+        /// The occupation code.
+        code: String,
+        /// `mean` or `median`.
+        statistic: &'static str,
+        /// Why (suppressed in the source file, not shipped, ...).
+        reason: String,
+    },
+    /// An OEWS data file could not be read or has an unexpected layout.
+    #[error("OEWS file {file}{}: {message}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
+    Oews {
+        /// Path of the file as given.
+        file: String,
+        /// 1-based line of the problem, where known.
+        line: Option<u64>,
+        /// What was wrong and what was expected.
+        message: String,
+    },
+}
+
+/// Checks that `value` is finite, naming `field` otherwise.
+pub(crate) fn finite(field: &'static str, value: f64) -> Result<f64> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(EconomicsError::NonFinite { field, value })
+    }
+}
+
+/// Checks that `value` is finite and strictly positive.
+pub(crate) fn positive(field: &'static str, value: f64) -> Result<f64> {
+    finite(field, value)?;
+    if value > 0.0 {
+        Ok(value)
+    } else {
+        Err(EconomicsError::OutOfRange {
+            field,
+            expected: "> 0",
+            value,
+        })
+    }
+}
+
+/// Checks that `value` is finite and not negative.
+pub(crate) fn non_negative(field: &'static str, value: f64) -> Result<f64> {
+    finite(field, value)?;
+    if value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(EconomicsError::OutOfRange {
+            field,
+            expected: ">= 0",
+            value,
+        })
+    }
+}
+
+/// Checks that `value` lies in the open interval (0, 1).
+pub(crate) fn open_unit(field: &'static str, value: f64) -> Result<f64> {
+    finite(field, value)?;
+    if value > 0.0 && value < 1.0 {
+        Ok(value)
+    } else {
+        Err(EconomicsError::OutOfRange {
+            field,
+            expected: "in the open interval (0, 1)",
+            value,
+        })
+    }
+}
