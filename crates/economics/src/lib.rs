@@ -12,8 +12,13 @@
 //!   friends let other crates parse their own sections of the same file
 //!   with the same error quality ([`ConfigError`]).
 
+mod config_check;
+mod config_error;
+mod config_source;
+mod convergence_config;
 mod convergence_detector;
 mod curriculum;
+mod data_valuation_config;
 mod dense_wage_reward;
 mod economic_reward;
 mod episode_metrics;
@@ -22,16 +27,27 @@ mod episode_record;
 mod episode_scorer;
 mod error;
 mod occupation_code;
+mod pricing_config;
 mod reward_components;
+mod reward_config;
 mod reward_weights;
 mod schedule;
+mod sharing_status;
+mod task_config;
 mod task_economics;
+mod task_section;
+mod training_config;
 mod wage_loss;
+mod yaml_locator;
 
+pub use config_error::{ConfigError, ConfigErrorKind};
+pub use config_source::ConfigSource;
+pub use convergence_config::ConvergenceConfig;
 pub use convergence_detector::{
     ConvergenceDetector, DEFAULT_DELTA, DEFAULT_EPSILON, DEFAULT_EVAL_WINDOW,
 };
 pub use curriculum::Curriculum;
+pub use data_valuation_config::DataValuationConfig;
 pub use dense_wage_reward::DenseWageReward;
 pub use economic_reward::{DEFAULT_DELTA_MP_CLIP, EconomicReward};
 pub use episode_metrics::EpisodeMetrics;
@@ -40,8 +56,14 @@ pub use episode_record::EpisodeRecord;
 pub use episode_scorer::{EpisodeScorer, ScoredEpisode};
 pub use error::{EconomicsError, Result};
 pub use occupation_code::OccupationCode;
+pub use pricing_config::PricingConfig;
 pub use reward_components::RewardComponents;
+pub use reward_config::RewardConfig;
 pub use reward_weights::RewardWeights;
 pub use schedule::Schedule;
+pub use sharing_status::SharingStatus;
+pub use task_config::{TaskConfig, from_yaml_path, from_yaml_str};
 pub use task_economics::TaskEconomics;
+pub use task_section::TaskSection;
+pub use training_config::{Algorithm, TrainingConfig};
 pub use wage_loss::WageLoss;

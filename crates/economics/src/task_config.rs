@@ -1,0 +1,215 @@
+//! The task config file (`configs/*.yaml`): every section of SPEC, parsed
+//! strictly and range-checked.
+
+use crate::config_check::ConfigCheck;
+use crate::config_error::ConfigError;
+use crate::config_source::ConfigSource;
+use crate::convergence_config::ConvergenceConfig;
+use crate::data_valuation_config::DataValuationConfig;
+use crate::episode_scorer::EpisodeScorer;
+use crate::error::Result;
+use crate::pricing_config::PricingConfig;
+use crate::reward_config::RewardConfig;
+use crate::task_economics::TaskEconomics;
+use crate::task_section::TaskSection;
+use crate::training_config::TrainingConfig;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// A task config: `task` is required; `reward`, `convergence`,
+/// `data_valuation`, `pricing` and `training` fall back to their documented
+/// defaults when absent. Any other top-level key is an error, except `env`
+/// and `ppo`, which belong to the envs and policies crates: they are kept
+/// verbatim here (as JSON values) and parsed by their owners from the same
+/// file with [`ConfigSource::parse_section`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskConfig {
+    /// Task economics.
+    pub task: TaskSection,
+    /// Episode reward and curriculum.
+    #[serde(default)]
+    pub reward: RewardConfig,
+    /// Convergence detection.
+    #[serde(default)]
+    pub convergence: ConvergenceConfig,
+    /// Datapoint valuation.
+    #[serde(default)]
+    pub data_valuation: DataValuationConfig,
+    /// Premiums and true-up.
+    #[serde(default)]
+    pub pricing: PricingConfig,
+    /// Generic run settings.
+    #[serde(default)]
+    pub training: TrainingConfig,
+    /// Environment parameters, owned and checked by the envs crate.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub env: serde_json::Value,
+    /// PPO hyperparameters, owned and checked by the policies crate.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub ppo: serde_json::Value,
+}
+
+impl TaskConfig {
+    /// Reads, parses and checks a config file.
+    ///
+    /// ```no_run
+    /// let config = economics::TaskConfig::from_path("configs/bricklaying.yaml")?;
+    /// assert_eq!(config.task.human_mp, 60.0);
+    /// # Ok::<(), economics::ConfigError>(())
+    /// ```
+    pub fn from_path(path: impl AsRef<Path>) -> std::result::Result<Self, ConfigError> {
+        Self::from_source(&ConfigSource::read(path)?)
+    }
+
+    /// Parses and checks YAML text; `file` labels it in errors.
+    pub fn from_yaml_str(
+        text: &str,
+        file: impl Into<String>,
+    ) -> std::result::Result<Self, ConfigError> {
+        Self::from_source(&ConfigSource::from_text(file, text))
+    }
+
+    /// Parses and checks a source.
+    pub fn from_source(source: &ConfigSource) -> std::result::Result<Self, ConfigError> {
+        let config: Self = source.parse()?;
+        config.validate(source)?;
+        Ok(config)
+    }
+
+    /// Range and consistency checks; the first violation (in file order)
+    /// is returned, located in `source`.
+    pub fn validate(&self, source: &ConfigSource) -> std::result::Result<(), ConfigError> {
+        let mut c = ConfigCheck::new(source);
+        self.task.check(&mut c);
+        self.reward.check(&mut c);
+        self.convergence.check(&mut c);
+        self.data_valuation.check(&mut c);
+        self.pricing.check(&mut c);
+        self.training.check(&mut c);
+        c.finish()
+    }
+
+    /// The task economics.
+    pub fn task_economics(&self) -> Result<TaskEconomics> {
+        self.task.economics()
+    }
+
+    /// A scorer for this task's episodes (metrics, curriculum, reward).
+    pub fn episode_scorer(&self) -> Result<EpisodeScorer> {
+        Ok(EpisodeScorer::new(
+            self.task_economics()?,
+            self.reward.economic_reward()?,
+            self.reward.curriculum()?,
+        ))
+    }
+
+    /// One line describing the config, for `vp config check`.
+    pub fn summary(&self) -> String {
+        let t = &self.task;
+        format!(
+            "task {} ({}): p=${}/{}, MP_h={} {}s/h, w_h=${}/h, c_d=${}/error; \
+             reward {} schedule over {} episodes, {} wage loss; \
+             convergence {} evals at ε={} δ={}; {} for {} steps on {} envs, seed {}",
+            t.name,
+            t.occupation_code,
+            t.price_per_unit,
+            t.unit,
+            t.human_mp,
+            t.unit,
+            t.human_wage,
+            t.damage_cost,
+            self.reward.schedule.as_str(),
+            self.reward.anneal_episodes,
+            self.reward.wage_loss.as_str(),
+            self.convergence.eval_window,
+            self.convergence.epsilon,
+            self.convergence.delta,
+            self.training.algorithm.as_str(),
+            self.training.total_steps,
+            self.training.num_envs,
+            self.training.seed,
+        )
+    }
+}
+
+/// Parses YAML text strictly into any `T` (see [`ConfigSource`]); `file`
+/// labels the text in errors.
+pub fn from_yaml_str<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: impl Into<String>,
+) -> std::result::Result<T, ConfigError> {
+    ConfigSource::from_text(file, text).parse()
+}
+
+/// Reads and parses a YAML file strictly into any `T`.
+pub fn from_yaml_path<T: serde::de::DeserializeOwned>(
+    path: impl AsRef<Path>,
+) -> std::result::Result<T, ConfigError> {
+    ConfigSource::read(path)?.parse()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ConfigErrorKind;
+
+    const MINIMAL: &str = "\
+task:
+  name: dishwashing
+  occupation_code: 35-9021
+  price_per_unit: 0.30
+  human_mp: 60
+  human_wage: 18.0
+  damage_cost: 1.0
+";
+
+    #[test]
+    fn minimal_config_takes_documented_defaults() {
+        let c = TaskConfig::from_yaml_str(MINIMAL, "m.yaml").unwrap();
+        assert_eq!(c.reward.delta_mp_clip, 0.5);
+        assert_eq!(c.convergence.eval_window, 50);
+        assert_eq!(c.convergence.epsilon, 0.05);
+        assert_eq!(c.convergence.delta, 0.10);
+        assert_eq!(c.data_valuation.lookback_window, 100);
+        assert_eq!(c.data_valuation.confidence_level, 0.80);
+        assert_eq!(c.pricing.data_sharing_discount, 0.15);
+        assert_eq!(c.pricing.reconciliation_period_days, 90);
+        assert!(c.env.is_null());
+    }
+
+    #[test]
+    fn range_error_points_at_the_offending_value() {
+        let text = MINIMAL.replace("price_per_unit: 0.30", "price_per_unit: -0.30");
+        let e = TaskConfig::from_yaml_str(&text, "m.yaml").unwrap_err();
+        assert_eq!(e.kind, ConfigErrorKind::OutOfRange);
+        assert_eq!(e.key_path, "task.price_per_unit");
+        assert_eq!((e.line, e.column), (Some(4), Some(19)));
+        assert_eq!(
+            e.to_string(),
+            "m.yaml:4:19: task.price_per_unit: expected a finite number > 0, got -0.3"
+        );
+    }
+
+    #[test]
+    fn env_and_ppo_sections_are_kept_for_their_owners() {
+        let text = format!("{MINIMAL}env:\n  num_dishes: 12\nppo:\n  clip_coef: 0.2\n");
+        let c = TaskConfig::from_yaml_str(&text, "m.yaml").unwrap();
+        assert_eq!(c.env["num_dishes"], 12);
+        assert_eq!(c.ppo["clip_coef"], 0.2);
+    }
+
+    #[test]
+    fn scorer_from_config_scores_the_worked_example() {
+        let c = TaskConfig::from_yaml_str(MINIMAL, "m.yaml").unwrap();
+        let mut scorer = c.episode_scorer().unwrap();
+        let ep = crate::EpisodeOutcome {
+            completed_units: 54,
+            attempts: 60,
+            errors: 3,
+            hours: 1.0,
+        };
+        let s = scorer.score(&ep).unwrap();
+        assert!((s.metrics.wage_parity - 0.75).abs() < 1e-9);
+    }
+}
