@@ -12,11 +12,16 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Economics: plots and reports of runs.
+    Econ(crate::commands::econ::EconArgs),
+}
 
 impl Cli {
     /// Runs the chosen command; the exit code is the command's own.
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        match self.command {}
+        match self.command {
+            Command::Econ(args) => args.run(),
+        }
     }
 }

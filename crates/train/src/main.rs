@@ -1,6 +1,7 @@
 //! `vp`: the command-line program. Parse, dispatch, print errors.
 
 mod cli;
+mod commands;
 
 use clap::Parser;
 use std::process::ExitCode;

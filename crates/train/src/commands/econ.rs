@@ -1,0 +1,32 @@
+//! `vp econ ...`: economics tools over task configs and run logs.
+
+use super::econ_plot_convergence::PlotConvergenceArgs;
+use super::econ_report::ReportArgs;
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use std::process::ExitCode;
+
+/// Economics: plots and reports of runs.
+#[derive(Debug, Args)]
+pub struct EconArgs {
+    #[command(subcommand)]
+    command: EconCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum EconCommand {
+    /// Plot wage and productivity parity and the reward terms per episode.
+    PlotConvergence(PlotConvergenceArgs),
+    /// Write a Markdown report of a run (economics, final evaluation, plot).
+    Report(ReportArgs),
+}
+
+impl EconArgs {
+    /// Runs the chosen economics command.
+    pub fn run(self) -> Result<ExitCode> {
+        match self.command {
+            EconCommand::PlotConvergence(args) => args.run(),
+            EconCommand::Report(args) => args.run(),
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! One module per `vp` subcommand; each holds its clap `Args` and `run`.
+
+pub mod econ;
+pub mod econ_plot_convergence;
+pub mod econ_report;
