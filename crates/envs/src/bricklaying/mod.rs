@@ -1,0 +1,1 @@
+//! The bricklaying task (SPEC §3): environment, parameters and scripted expert.

@@ -1,0 +1,13 @@
+//! The dishwashing task (SPEC §3): environment, parameters and scripted expert.
+
+mod dish_kind;
+mod dishwashing_config;
+mod dishwashing_env;
+pub(crate) mod dishwashing_expert;
+
+pub use dish_kind::DishKind;
+pub use dishwashing_config::{BreakForces, DISHWASHING_ID, DishwashingConfig, MAX_DISHES};
+pub use dishwashing_env::{
+    DISHWASHING_ACTION_DIM, DISHWASHING_OBS_DIM, DishState, DishStatus, DishwashingEnv,
+};
+pub use dishwashing_expert::DishwashingExpert;
