@@ -15,6 +15,26 @@ pub enum Action<'a> {
     Continuous(&'a [f32]),
 }
 
+/// An owned action, e.g. one sampled from a space; borrow it with
+/// [`OwnedAction::as_action`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum OwnedAction {
+    /// An index into a `Discrete` space.
+    Discrete(usize),
+    /// A point in a `Box` space, flattened.
+    Continuous(Vec<f32>),
+}
+
+impl OwnedAction {
+    /// The borrowed form `Env::step` takes.
+    pub fn as_action(&self) -> Action<'_> {
+        match self {
+            OwnedAction::Discrete(i) => Action::Discrete(*i),
+            OwnedAction::Continuous(x) => Action::Continuous(x),
+        }
+    }
+}
+
 /// What a step returns besides the observation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Transition {
@@ -68,6 +88,23 @@ pub trait Env: Send {
         None
     }
 
+    /// Overwrites the physical state (e.g. CartPole's `[x, x_dot, theta,
+    /// theta_dot]`) of an episode in progress, so a trajectory can be
+    /// replayed from a recorded state. Call it after `reset`; the episode's
+    /// counters (time limit, statistics) are left as they are. Envs whose
+    /// state cannot be set return [`EnvError::Unsupported`]; a state of the
+    /// wrong length or with non-finite values is [`EnvError::InvalidState`].
+    ///
+    /// [`EnvError::Unsupported`]: crate::EnvError::Unsupported
+    /// [`EnvError::InvalidState`]: crate::EnvError::InvalidState
+    fn set_state(&mut self, state: &[f64]) -> Result<()> {
+        let _ = state;
+        Err(crate::EnvError::Unsupported {
+            env: self.id().to_string(),
+            operation: "set_state",
+        })
+    }
+
     /// Gymnasium's `reset(seed) -> (obs, info)`.
     fn reset(&mut self, seed: Option<u64>) -> Result<(Vec<f32>, Info)> {
         let mut obs = vec![0.0; self.observation_space().flat_size()];
@@ -107,5 +144,8 @@ impl<E: Env + ?Sized> Env for Box<E> {
     }
     fn render(&mut self) -> Option<RgbFrame> {
         (**self).render()
+    }
+    fn set_state(&mut self, state: &[f64]) -> Result<()> {
+        (**self).set_state(state)
     }
 }

@@ -62,4 +62,62 @@ pub enum EnvError {
         /// What was wrong.
         message: String,
     },
+    /// An operation the environment does not offer (e.g. `set_state` on an
+    /// env whose state cannot be set from outside).
+    #[error("{env} does not support {operation}")]
+    Unsupported {
+        /// Environment id.
+        env: String,
+        /// The operation asked for.
+        operation: &'static str,
+    },
+    /// An environment or wrapper configuration file could not be used.
+    #[error("config {path}: {message}")]
+    Config {
+        /// The file.
+        path: String,
+        /// What was wrong (field and expectation).
+        message: String,
+    },
+    /// The environment produced a non-finite number where a finite one is
+    /// required (reward, observation), or a wrapper statistic became
+    /// non-finite.
+    #[error("{env}: non-finite {what}")]
+    NonFinite {
+        /// Environment id.
+        env: String,
+        /// Which quantity.
+        what: String,
+    },
+    /// A vector env was built from envs that do not agree, or asked for
+    /// something its size does not allow.
+    #[error("vector env: {message}")]
+    VecEnv {
+        /// What was wrong.
+        message: String,
+    },
+    /// Saved normaliser statistics do not fit this normaliser.
+    #[error("normaliser state: {message}")]
+    NormalizerState {
+        /// What was wrong.
+        message: String,
+    },
+    /// The economic reward wrapper could not score an episode.
+    #[error("economic reward for {env}: {message}")]
+    Economics {
+        /// Environment id.
+        env: String,
+        /// The economics error, rendered.
+        message: String,
+    },
+    /// The environment checker found a violation of the API contract.
+    #[error("check_env({env}) failed: {check}: {message}")]
+    CheckFailed {
+        /// Environment id.
+        env: String,
+        /// Which check.
+        check: &'static str,
+        /// What was observed.
+        message: String,
+    },
 }

@@ -1,23 +1,51 @@
 //! Environments with Gymnasium semantics: the [`Env`] trait, spaces, vector
 //! envs, wrappers, classic control ports and the labour tasks (SPEC §3).
+//!
+//! ```
+//! use envs::{Action, Env};
+//! let mut env = envs::make("CartPole-v1")?;
+//! let (obs, _info) = env.reset(Some(42))?;
+//! assert_eq!(obs.len(), 4);
+//! let step = env.step(Action::Discrete(1))?;
+//! assert_eq!(step.reward, 1.0);
+//! # Ok::<(), envs::EnvError>(())
+//! ```
 
 mod bricklaying;
+mod classic_control;
 mod dishwashing;
 mod env;
+mod env_checker;
 mod error;
 mod info;
 mod physics;
+mod registry;
 pub mod render;
 mod rgb_frame;
 mod space;
+mod vec_env;
+mod wrappers;
 
+pub use classic_control::{CartPole, Pendulum};
+pub use bricklaying::{
+    BRICK_HALF, BRICKLAYING_ACTION_DIM, BRICKLAYING_ID, BRICKLAYING_OBS_DIM, BrickState, BrickStatus,
+    BricklayingConfig, BricklayingEnv, BricklayingExpert, MAX_BRICKS,
+};
 pub use dishwashing::{
     BreakForces, DISHWASHING_ACTION_DIM, DISHWASHING_ID, DISHWASHING_OBS_DIM, DishKind, DishState,
     DishStatus, DishwashingConfig, DishwashingEnv, DishwashingExpert, MAX_DISHES,
 };
-pub use env::{Action, Env, Step, Transition};
+pub use env::{Action, Env, OwnedAction, Step, Transition};
+pub use env_checker::{CheckReport, check_env};
 pub use error::{EnvError, Result};
 pub use info::{EnvFault, Info};
 pub use physics::{SceneShape, ShapeKind};
+pub use registry::{EnvSpec, make, make_with_config, registered_ids, registry, spec};
 pub use rgb_frame::RgbFrame;
 pub use space::{BoxSpace, Space};
+pub use vec_env::{NormalizationState, VecAction, VecEnv};
+pub use wrappers::{
+    ClipAction, EconomicRewardWrapper, EpisodeRecord, EpisodeStatistics, NormalizeObservation,
+    NormalizeReward, ObsNormConfig, ObsNormalizer, RescaleAction, RewardNormConfig,
+    RewardNormalizer, RunningMeanStd, StepRewardComponents, TimeLimit,
+};

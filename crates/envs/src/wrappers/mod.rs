@@ -1,0 +1,27 @@
+//! Wrappers in Gymnasium's style: each holds an env and is an env.
+
+mod clip_action;
+mod economic_reward_wrapper;
+mod episode_record;
+mod episode_statistics;
+mod normalize_observation;
+mod normalize_reward;
+mod obs_normalizer;
+mod rescale_action;
+mod reward_normalizer;
+mod running_mean_std;
+mod time_limit;
+
+pub(crate) use episode_record::EpisodeAccumulator;
+
+pub use clip_action::ClipAction;
+pub use economic_reward_wrapper::{EconomicRewardWrapper, StepRewardComponents};
+pub use episode_record::EpisodeRecord;
+pub use episode_statistics::EpisodeStatistics;
+pub use normalize_observation::NormalizeObservation;
+pub use normalize_reward::NormalizeReward;
+pub use obs_normalizer::{ObsNormConfig, ObsNormalizer};
+pub use rescale_action::RescaleAction;
+pub use reward_normalizer::{RewardNormConfig, RewardNormalizer};
+pub use running_mean_std::RunningMeanStd;
+pub use time_limit::TimeLimit;

@@ -1,0 +1,5 @@
+//! Integration tests of the `envs` crate, one module per area.
+
+mod env_checks;
+mod gymnasium_parity;
+mod vec_env;
