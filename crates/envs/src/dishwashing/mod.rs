@@ -2,6 +2,7 @@
 
 mod dish_kind;
 mod dishwashing_config;
+pub(crate) use dishwashing_config::config_error;
 mod dishwashing_env;
 pub(crate) mod dishwashing_expert;
 

@@ -119,7 +119,6 @@ pub(crate) fn wrap_angle(a: f32) -> f32 {
 }
 
 /// Yaw (rotation about `+y`) of a rotation, rad.
-#[cfg_attr(not(test), allow(dead_code))] // used by bricklaying
 pub(crate) fn yaw_of(rotation: &Rotation) -> f32 {
     // Rotate local +x and read its heading in the x–z plane.
     let x = *rotation * Vector::X;

@@ -11,6 +11,6 @@ mod labour_world;
 mod scene_shape;
 
 pub(crate) use contact_force_log::ContactForceLog;
-pub(crate) use end_effector::{EndEffector, EndEffectorLimits};
+pub(crate) use end_effector::{EndEffector, EndEffectorLimits, wrap_angle, yaw_of};
 pub(crate) use labour_world::LabourWorld;
 pub use scene_shape::{SceneShape, ShapeKind};

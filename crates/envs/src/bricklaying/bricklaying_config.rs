@@ -1,0 +1,201 @@
+//! Parameters of the bricklaying task: the `env:` section of
+//! `configs/bricklaying.yaml`.
+
+use std::path::Path;
+
+use economics::ConfigSource;
+use serde::{Deserialize, Serialize};
+
+use crate::dishwashing::config_error;
+use crate::{EnvError, Result};
+
+/// Environment id used in errors and the registry.
+pub const BRICKLAYING_ID: &str = "bricklaying";
+
+/// Most bricks the pallet holds (3 × 3 cells, two layers).
+pub const MAX_BRICKS: usize = 18;
+
+/// The bricklaying task's parameters. Every field has a default matching
+/// `configs/bricklaying.yaml`; unknown keys are rejected when parsing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BricklayingConfig {
+    /// Courses (rows) of the wall, 1–4. Default 3.
+    pub courses: usize,
+    /// Bricks in the first course, 2–6. The wall is running bond racked
+    /// back at both ends (no half bricks): course `k` has one brick fewer
+    /// than course `k − 1`. Default 6.
+    pub bricks_per_course: usize,
+    /// Largest distance of a laid brick's centre from its target, m. Default 0.01.
+    pub position_tolerance_m: f32,
+    /// Largest yaw error of a laid brick, degrees. Default 3.
+    pub yaw_tolerance_deg: f32,
+    /// Seconds a released brick must stay at rest before it counts. Default 0.5.
+    pub settle_time_s: f32,
+    /// Seconds a held brick must spend at the mortar board (buttering)
+    /// before it may be laid; with the moves, about a minute per brick,
+    /// the human rate of 60/h. Default 45.
+    pub mortar_time_s: f32,
+    /// Simulated seconds per `step`. Default 0.05.
+    pub control_period_s: f32,
+    /// Physics steps per control step. Default 4.
+    pub physics_substeps: u32,
+    /// Simulated seconds per episode before truncation. Default 900.
+    pub episode_seconds: f32,
+    /// End-effector speed at action ±1, per axis, m/s. Default 0.5.
+    pub max_speed_m_s: f32,
+    /// End-effector yaw rate at action ±1, rad/s. Default 1.5.
+    pub max_yaw_rate_rad_s: f32,
+    /// Initial weight of the dense shaping reward. Default 1.0.
+    pub shaping_weight: f64,
+}
+
+impl Default for BricklayingConfig {
+    fn default() -> Self {
+        Self {
+            courses: 3,
+            bricks_per_course: 6,
+            position_tolerance_m: 0.01,
+            yaw_tolerance_deg: 3.0,
+            settle_time_s: 0.5,
+            mortar_time_s: 45.0,
+            control_period_s: 0.05,
+            physics_substeps: 4,
+            episode_seconds: 900.0,
+            max_speed_m_s: 0.5,
+            max_yaw_rate_rad_s: 1.5,
+            shaping_weight: 1.0,
+        }
+    }
+}
+
+impl BricklayingConfig {
+    /// Number of bricks in the wall (and on the pallet).
+    pub fn total_bricks(&self) -> usize {
+        (0..self.courses)
+            .map(|k| self.bricks_per_course.saturating_sub(k))
+            .sum()
+    }
+
+    /// Reads the `env:` section of a task YAML file strictly and validates it.
+    pub fn from_yaml_path(path: &Path) -> Result<Self> {
+        let source = ConfigSource::read(path).map_err(config_error)?;
+        Self::from_source(&source)
+    }
+
+    /// Like [`BricklayingConfig::from_yaml_path`] for text in memory.
+    pub fn from_yaml_str(text: &str, file: &str) -> Result<Self> {
+        Self::from_source(&ConfigSource::from_text(file, text))
+    }
+
+    fn from_source(source: &ConfigSource) -> Result<Self> {
+        let cfg = source
+            .parse_section::<Self>("env")
+            .map_err(config_error)?
+            .unwrap_or_default();
+        cfg.validate().map_err(|e| match e {
+            EnvError::InvalidParameter { field, message, .. } => {
+                config_error(source.invalid(&field, message))
+            }
+            other => other,
+        })?;
+        Ok(cfg)
+    }
+
+    /// Checks every field's range; the error names the field.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |field: &str, message: &str| {
+            Err(EnvError::InvalidParameter {
+                env: BRICKLAYING_ID.to_string(),
+                field: format!("env.{field}"),
+                message: message.to_string(),
+            })
+        };
+        let pos = |v: f32| v.is_finite() && v > 0.0;
+        if self.courses == 0 || self.courses > 4 {
+            return bad("courses", "expected 1 to 4");
+        }
+        if !(2..=6).contains(&self.bricks_per_course) {
+            return bad("bricks_per_course", "expected 2 to 6");
+        }
+        if self.bricks_per_course < self.courses {
+            return bad(
+                "bricks_per_course",
+                "expected at least one brick per course (>= courses)",
+            );
+        }
+        if self.total_bricks() > MAX_BRICKS {
+            return bad(
+                "bricks_per_course",
+                "the wall needs more than the pallet's 18 bricks",
+            );
+        }
+        if !pos(self.position_tolerance_m) || self.position_tolerance_m > 0.1 {
+            return bad("position_tolerance_m", "expected a number in (0, 0.1]");
+        }
+        if !pos(self.yaw_tolerance_deg) || self.yaw_tolerance_deg > 45.0 {
+            return bad("yaw_tolerance_deg", "expected a number in (0, 45]");
+        }
+        if !(self.settle_time_s.is_finite() && self.settle_time_s >= 0.0) {
+            return bad("settle_time_s", "expected a finite number >= 0");
+        }
+        if !(self.mortar_time_s.is_finite() && self.mortar_time_s >= 0.0) {
+            return bad("mortar_time_s", "expected a finite number >= 0");
+        }
+        if !pos(self.control_period_s) || self.control_period_s > 1.0 {
+            return bad("control_period_s", "expected a number in (0, 1]");
+        }
+        if self.physics_substeps == 0 || self.physics_substeps > 64 {
+            return bad("physics_substeps", "expected 1 to 64");
+        }
+        if !pos(self.episode_seconds) || self.episode_seconds < self.control_period_s {
+            return bad("episode_seconds", "expected a number >= control_period_s");
+        }
+        if !pos(self.max_speed_m_s) || self.max_speed_m_s > 5.0 {
+            return bad("max_speed_m_s", "expected a number in (0, 5]");
+        }
+        if !pos(self.max_yaw_rate_rad_s) || self.max_yaw_rate_rad_s > 20.0 {
+            return bad("max_yaw_rate_rad_s", "expected a number in (0, 20]");
+        }
+        if !(self.shaping_weight.is_finite() && self.shaping_weight >= 0.0) {
+            return bad("shaping_weight", "expected a finite number >= 0");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_wall_is_fifteen_bricks_racked_back() {
+        let cfg = BricklayingConfig::default();
+        assert!(cfg.validate().is_ok());
+        assert_eq!(cfg.total_bricks(), 6 + 5 + 4);
+    }
+
+    #[test]
+    fn shipped_yaml_matches_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/bricklaying.yaml");
+        assert_eq!(
+            BricklayingConfig::from_yaml_path(&path).unwrap(),
+            BricklayingConfig::default()
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_oversized_walls_are_rejected() {
+        let err = BricklayingConfig::from_yaml_str("env:\n  coarses: 2\n", "b.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("b.yaml") && err.contains("coarses"), "{err}");
+        let err = BricklayingConfig::from_yaml_str(
+            "env:\n  courses: 4\n  bricks_per_course: 3\n",
+            "b.yaml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("bricks_per_course"), "{err}");
+    }
+}
