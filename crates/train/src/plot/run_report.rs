@@ -33,11 +33,7 @@ impl RunReport {
     /// Reads the run's config and logs.
     pub fn load(run: RunDir, plot: ConvergencePlot) -> Result<Self> {
         plot.validate()?;
-        let config_path = run.config_path();
-        let text = std::fs::read_to_string(&config_path)
-            .with_context(|| format!("reading {}", config_path.display()))?;
-        let config: Value =
-            serde_saphyr::from_str(&text).with_context(|| format!("{}", config_path.display()))?;
+        let config: Value = run.load_config()?;
         let training = MetricsTable::read(&run.training_metrics_path())?;
         training.require(&TRAINING_COLUMNS)?;
         let eval = MetricsTable::read(&run.eval_path())?;

@@ -137,7 +137,8 @@ impl RunDir {
         let path = self.config_path();
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;
-        serde_saphyr::from_str(&text).with_context(|| format!("{}", path.display()))
+        serde_saphyr::from_str(&text)
+            .map_err(|err| anyhow::anyhow!("{}: {}", path.display(), one_line(&err)))
     }
 
     /// The run folder.
@@ -249,13 +250,21 @@ fn sanitize(name: &str) -> String {
 }
 
 fn parse_yaml_mapping(text: &str) -> Result<()> {
-    let value: serde_json::Value =
-        serde_saphyr::from_str(text).context("config is not valid YAML")?;
+    let value: serde_json::Value = serde_saphyr::from_str(text)
+        .map_err(|err| anyhow::anyhow!("config is not valid YAML: {}", one_line(&err)))?;
     ensure!(
         value.is_object(),
         "config is not a YAML mapping of settings"
     );
     Ok(())
+}
+
+/// The first line of a YAML error, without its source snippet, so that
+/// `vp` prints one-line errors.
+fn one_line(err: &impl std::fmt::Display) -> String {
+    let text = err.to_string();
+    let first = text.lines().next().unwrap_or_default();
+    first.strip_prefix("error: ").unwrap_or(first).to_owned()
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -345,8 +354,10 @@ mod tests {
     fn bad_config_or_existing_folder_fails_and_creates_nothing() {
         let runs = tempfile::tempdir().unwrap();
         let path = runs.path().join("run");
-        let err = RunDir::stage(&path, "env: [unclosed").unwrap_err();
-        assert!(format!("{err:#}").contains("not valid YAML"), "{err:#}");
+        let err = RunDir::stage(&path, "env: [unclosed\nseed: 1\n").unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("not valid YAML: line 2 column 5"), "{msg}");
+        assert_eq!(msg.lines().count(), 1, "{msg}");
         let err = RunDir::stage(&path, "- just\n- a list\n").unwrap_err();
         assert!(format!("{err:#}").contains("mapping"), "{err:#}");
         assert!(entries(runs.path()).is_empty());

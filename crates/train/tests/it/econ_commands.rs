@@ -194,3 +194,28 @@ fn report_on_a_folder_that_is_not_a_run_fails_and_writes_nothing() {
     assert!(err.contains("not a run folder (no config.yaml)"), "{err}");
     assert!(!out.exists());
 }
+
+#[test]
+fn report_on_a_run_with_a_broken_config_prints_one_line_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    std::fs::create_dir_all(run.join("checkpoints")).unwrap();
+    std::fs::write(run.join("config.yaml"), "env: [unclosed\nseed: 1\n").unwrap();
+    let out = dir.path().join("report");
+    let output = vp(&[
+        "econ",
+        "report",
+        "--run",
+        run.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    let err = stderr_of(&output);
+    assert_eq!(err.trim_end().lines().count(), 1, "one-line error: {err}");
+    assert!(
+        err.contains("config.yaml") && err.contains("line 2 column 5"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
