@@ -220,7 +220,7 @@ impl MetricsCsv {
         let mut line = key.to_string();
         for value in &values[1..] {
             line.push(',');
-            line.push_str(&value.to_string());
+            line.push_str(&format_value(*value));
         }
         line.push('\n');
         self.file
@@ -235,6 +235,18 @@ impl MetricsCsv {
         self.file
             .sync_data()
             .with_context(|| format!("syncing {}", self.path.display()))
+    }
+}
+
+/// Shortest text that parses back to exactly `value`: plain decimals in the
+/// usual range, scientific notation for tiny or huge magnitudes (Rust's
+/// `Display` would print all 300 digits of `1e-300`).
+fn format_value(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude != 0.0 && !(1e-5..1e16).contains(&magnitude) {
+        format!("{value:e}")
+    } else {
+        value.to_string()
     }
 }
 
@@ -310,6 +322,21 @@ mod tests {
         assert_eq!(line, "3,54,0.05,13.5,0.75,0.9,-0.1,0.1,-0.05,-0.15,1,1,0.1");
         let parsed: Vec<f64> = line.split(',').map(|f| f.parse().unwrap()).collect();
         assert_eq!(parsed, values);
+    }
+
+    #[test]
+    fn extreme_magnitudes_are_written_compactly_and_exactly() {
+        for v in [1e-300, -2.5e-7, 3e20, 0.0, -0.0, 12.75, f64::MIN_POSITIVE] {
+            let text = format_value(v);
+            assert!(text.len() <= 24, "{text}");
+            assert_eq!(
+                text.parse::<f64>().unwrap().to_bits(),
+                v.to_bits(),
+                "{text}"
+            );
+        }
+        assert_eq!(format_value(1e-300), "1e-300");
+        assert_eq!(format_value(0.05), "0.05");
     }
 
     #[test]
