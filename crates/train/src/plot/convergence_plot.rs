@@ -146,6 +146,8 @@ impl ConvergencePlot {
             .configure_mesh()
             .x_desc("episode")
             .y_desc("parity")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| axis_label(*y))
             .label_style((FAMILY, 14))
             .draw()
             .map_err(draw_err)?;
@@ -253,6 +255,8 @@ fn draw_rewards(
         .configure_mesh()
         .x_desc("episode")
         .y_desc("reward")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| axis_label(*y))
         .label_style((FAMILY, 14))
         .draw()
         .map_err(draw_err)?;
@@ -335,6 +339,20 @@ fn padded_range(values: impl Iterator<Item = f64>, pad: f64) -> (f64, f64) {
         (lo - 1.0, hi + 1.0)
     } else {
         (lo - pad * span, hi + pad * span)
+    }
+}
+
+/// A y-axis tick label with two decimals, never `-0.00`.
+fn axis_label(y: f64) -> String {
+    let text = format!("{y:.2}");
+    if text
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        text.trim_start_matches('-').to_owned()
+    } else {
+        text
     }
 }
 
@@ -457,6 +475,13 @@ mod tests {
                 .to_string()
                 .contains("epsilon")
         );
+    }
+
+    #[test]
+    fn axis_labels_never_show_negative_zero() {
+        assert_eq!(axis_label(-0.0001), "0.00");
+        assert_eq!(axis_label(-0.25), "-0.25");
+        assert_eq!(axis_label(1.0), "1.00");
     }
 
     #[test]
