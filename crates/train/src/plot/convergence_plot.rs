@@ -18,9 +18,9 @@ use std::sync::OnceLock;
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 const FAMILY: &str = "sans-serif";
 
-/// SPEC §2 default ε: productivity parity must reach `1 − ε`.
+/// SPEC §2 default ε (0.05): productivity parity must reach `1 − ε`.
 pub const DEFAULT_EPSILON: f64 = 0.05;
-/// SPEC §2 default δ: wage parity must be within `1 ± δ`.
+/// SPEC §2 default δ (0.10): wage parity must be within `1 ± δ`.
 pub const DEFAULT_DELTA: f64 = 0.10;
 
 const WAGE: RGBColor = RGBColor(31, 119, 180);
@@ -475,6 +475,12 @@ mod tests {
                 .to_string()
                 .contains("epsilon")
         );
+    }
+
+    #[test]
+    fn defaults_are_the_economics_crate_convergence_defaults() {
+        let spec = economics::ConvergenceConfig::default();
+        assert_eq!((DEFAULT_EPSILON, DEFAULT_DELTA), (spec.epsilon, spec.delta));
     }
 
     #[test]

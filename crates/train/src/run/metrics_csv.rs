@@ -12,22 +12,9 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Columns of `training_metrics.csv`, exactly SPEC §6's per-episode log.
-pub const TRAINING_COLUMNS: [&str; 13] = [
-    "episode",
-    "mp_r",
-    "e",
-    "w_r",
-    "wage_parity",
-    "productivity_parity",
-    "reward_total",
-    "reward_mp",
-    "reward_error",
-    "reward_wage",
-    "alpha",
-    "beta",
-    "gamma",
-];
+/// Columns of `training_metrics.csv`, exactly SPEC §6's per-episode log
+/// (the economics crate's `EpisodeRecord` order).
+pub const TRAINING_COLUMNS: [&str; 13] = economics::EpisodeRecord::COLUMNS;
 
 /// Columns of `eval.csv`: one row per evaluation, keyed by the global step.
 /// Confidence intervals are 95 % normal intervals over the evaluation's

@@ -20,7 +20,7 @@ pub use rgb_png::encode_rgb_png;
 pub use run_dir::{
     CHECKPOINTS_DIR, CONFIG_FILE, EVAL_FILE, RunDir, StagedRunDir, TRAINING_METRICS_FILE,
 };
-pub use run_logger::{ResumePoint, RunLogger};
+pub use run_logger::{ResumePoint, RunLogger, episode_row};
 pub use shutdown::{ABORT_EXIT_CODE, Shutdown};
 pub use tensorboard_writer::{FILE_VERSION, HParam, RunStatus, TensorBoardWriter};
 pub use tf_record::{TfRecordReader, masked_crc32c, write_record};

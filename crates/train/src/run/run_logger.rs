@@ -12,6 +12,7 @@ use super::metrics_csv::{EVAL_COLUMNS, MetricsCsv, ResumeTrim, TRAINING_COLUMNS}
 use super::run_dir::RunDir;
 use super::tensorboard_writer::TensorBoardWriter;
 use anyhow::{Result, ensure};
+use economics::EpisodeRecord;
 
 /// What a checkpoint records about the logs it covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +85,12 @@ impl RunLogger {
         self.tb.add_scalars(&scalars, step)
     }
 
+    /// One scored episode from the economics crate, logged as
+    /// [`RunLogger::log_episode`] does.
+    pub fn log_episode_record(&mut self, record: &EpisodeRecord, step: u64) -> Result<()> {
+        self.log_episode(&episode_row(record), step)
+    }
+
     /// One evaluation: an `eval.csv` row (its first value is `step`) and
     /// the other columns as `eval/<column>`.
     pub fn log_eval(&mut self, row: &[f64; EVAL_COLUMNS.len()]) -> Result<()> {
@@ -130,6 +137,25 @@ impl RunLogger {
         self.training.sync()?;
         self.eval.sync()
     }
+}
+
+/// An `EpisodeRecord` as a row in [`TRAINING_COLUMNS`] order.
+pub fn episode_row(r: &EpisodeRecord) -> [f64; TRAINING_COLUMNS.len()] {
+    [
+        r.episode as f64,
+        r.mp_r,
+        r.e,
+        r.w_r,
+        r.wage_parity,
+        r.productivity_parity,
+        r.reward_total,
+        r.reward_mp,
+        r.reward_error,
+        r.reward_wage,
+        r.alpha,
+        r.beta,
+        r.gamma,
+    ]
 }
 
 #[cfg(test)]
@@ -202,6 +228,30 @@ mod tests {
             .map(|p| p.step)
             .collect();
         assert_eq!(evals, vec![500]);
+    }
+
+    #[test]
+    fn episode_row_follows_the_record_field_names() {
+        let record = EpisodeRecord {
+            episode: 7,
+            mp_r: 54.0,
+            e: 0.05,
+            w_r: 13.5,
+            wage_parity: 0.75,
+            productivity_parity: 0.9,
+            reward_total: -0.3,
+            reward_mp: 0.1,
+            reward_error: -0.15,
+            reward_wage: -0.25,
+            alpha: 1.0,
+            beta: 3.0,
+            gamma: 0.5,
+        };
+        let json = serde_json::to_value(record).unwrap();
+        let row = episode_row(&record);
+        for (column, value) in TRAINING_COLUMNS.iter().zip(row) {
+            assert_eq!(json[column].as_f64(), Some(value), "{column}");
+        }
     }
 
     #[test]
