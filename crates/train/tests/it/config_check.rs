@@ -1,0 +1,61 @@
+//! `vp config check`, run as the real binary.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn vp(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vp"))
+        .args(args)
+        .output()
+        .expect("vp runs")
+}
+
+fn repo_file(relative: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(relative)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn config_check_accepts_the_shipped_configs_with_a_one_line_summary() {
+    for name in ["configs/dishwashing.yaml", "configs/bricklaying.yaml"] {
+        let out = vp(&["config", "check", &repo_file(name)]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{name}: {out:?}");
+        assert_eq!(stdout.lines().count(), 1, "{stdout}");
+        assert!(stdout.contains(": ok: task "), "{stdout}");
+    }
+}
+
+#[test]
+fn config_check_reports_a_misspelt_key_with_file_line_and_path_and_exits_2() {
+    let file = repo_file("crates/economics/tests/fixtures/bad_misspelt_reward_key.yaml");
+    let out = vp(&["config", "check", &file]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr.contains(&format!("{file}:11:3: reward.alpha_inital: unknown field")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn config_check_reports_an_out_of_range_value_and_exits_2() {
+    let file = repo_file("crates/economics/tests/fixtures/bad_epsilon_above_one.yaml");
+    let out = vp(&["config", "check", &file]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("convergence.epsilon"), "{stderr}");
+    assert!(stderr.contains("open interval (0, 1), got 1.5"), "{stderr}");
+}
+
+#[test]
+fn config_check_of_a_missing_file_exits_2_naming_it() {
+    let out = vp(&["config", "check", "/nonexistent/task.yaml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("/nonexistent/task.yaml"), "{stderr}");
+}
