@@ -13,7 +13,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Economics: plots and reports of runs.
+    /// Task configs: check a file strictly.
+    Config(crate::commands::config::ConfigArgs),
+    /// Economics: metrics, wages, plots and reports of runs.
     Econ(crate::commands::econ::EconArgs),
 }
 
@@ -21,6 +23,7 @@ impl Cli {
     /// Runs the chosen command; the exit code is the command's own.
     pub fn run(self) -> anyhow::Result<ExitCode> {
         match self.command {
+            Command::Config(args) => args.run(),
             Command::Econ(args) => args.run(),
         }
     }

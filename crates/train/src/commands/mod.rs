@@ -1,5 +1,8 @@
 //! One module per `vp` subcommand; each holds its clap `Args` and `run`.
 
+pub mod config;
 pub mod econ;
+pub mod econ_metrics;
 pub mod econ_plot_convergence;
 pub mod econ_report;
+pub mod econ_wage;
