@@ -1,6 +1,7 @@
 //! Run outputs: the run folder, its CSV logs, TensorBoard event files, the
 //! progress bar and the Ctrl-C handling of a training run.
 
+mod eval_summary;
 mod event;
 mod event_file;
 mod metrics_csv;
@@ -12,6 +13,7 @@ mod shutdown;
 mod tensorboard_writer;
 mod tf_record;
 
+pub use eval_summary::{EvalSummary, MeanCi};
 pub use event::{ProtoValue, ProtoValueKind, SessionStartInfo, SummaryImage};
 pub use event_file::{EventFile, ScalarPoint};
 pub use metrics_csv::{EVAL_COLUMNS, MetricsCsv, ResumeTrim, TRAINING_COLUMNS};

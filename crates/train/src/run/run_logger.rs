@@ -8,6 +8,7 @@
 //! right before writing a checkpoint that records `(step, last_episode)`.
 //! Resuming with that pair drops whatever a killed session logged after it.
 
+use super::eval_summary::EvalSummary;
 use super::metrics_csv::{EVAL_COLUMNS, MetricsCsv, ResumeTrim, TRAINING_COLUMNS};
 use super::run_dir::RunDir;
 use super::tensorboard_writer::TensorBoardWriter;
@@ -102,6 +103,11 @@ impl RunLogger {
             .zip(row[1..].iter().copied())
             .collect();
         self.tb.add_scalars(&scalars, step)
+    }
+
+    /// One evaluation summary, logged as [`RunLogger::log_eval`] does.
+    pub fn log_eval_summary(&mut self, summary: &EvalSummary) -> Result<()> {
+        self.log_eval(&summary.row())
     }
 
     /// Learner scalars (`losses/...`, `charts/...`) at `step`.
