@@ -88,6 +88,24 @@ impl ConvergenceDetector {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn converged_exactly_when_the_last_window_evaluations_all_passed(
+            window in 1u64..6,
+            passes in proptest::collection::vec(any::<bool>(), 0..40),
+        ) {
+            let mut d = ConvergenceDetector::new(window, 0.05, 0.10).unwrap();
+            for (i, pass) in passes.iter().enumerate() {
+                let wage = if *pass { 1.0 } else { 1.5 };
+                let converged = d.observe_parities(1.0, wage).unwrap();
+                let w = window as usize;
+                let expected = i + 1 >= w && passes[i + 1 - w..=i].iter().all(|p| *p);
+                prop_assert_eq!(converged, expected);
+            }
+        }
+    }
 
     #[test]
     fn convergence_fires_exactly_on_the_nth_consecutive_pass() {

@@ -108,7 +108,7 @@ impl TaskConfig {
     pub fn summary(&self) -> String {
         let t = &self.task;
         format!(
-            "task {} ({}): p=${}/{}, MP_h={} {}s/h, w_h=${}/h, c_d=${}/error; \
+            "task {} ({}): p=${}/{}, MP_h={} {}/h, w_h=${}/h, c_d=${}/error; \
              reward {} schedule over {} episodes, {} wage loss; \
              convergence {} evals at ε={} δ={}; {} for {} steps on {} envs, seed {}",
             t.name,

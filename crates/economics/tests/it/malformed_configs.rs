@@ -126,3 +126,10 @@ fn missing_file_is_an_io_error() {
     let err = TaskConfig::from_path(fixture("does_not_exist.yaml")).unwrap_err();
     assert_eq!(err.kind, ConfigErrorKind::Io);
 }
+
+#[test]
+fn fixture_with_only_the_task_section_is_valid() {
+    let config = TaskConfig::from_path(fixture("good_minimal.yaml")).expect("valid");
+    assert_eq!(config.task.name, "dishwashing");
+    assert_eq!(config.convergence.eval_window, 50);
+}

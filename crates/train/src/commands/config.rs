@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use economics::TaskConfig;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Task configs: check a file strictly.
@@ -34,9 +34,27 @@ impl ConfigArgs {
         match self.command {
             ConfigCommand::Check(args) => {
                 let config = TaskConfig::from_path(&args.file)?;
-                println!("{}: ok: {}", args.file.display(), config.summary());
+                let env = check_env_section(&config, &args.file)?;
+                println!("{}: ok: {}; {env}", args.file.display(), config.summary());
                 Ok(ExitCode::SUCCESS)
             }
         }
+    }
+}
+
+/// Checks the `env:` section with the parser of the task's simulator (owned
+/// by the envs crate), so a file is only reported valid when every section
+/// its run would read is.
+fn check_env_section(config: &TaskConfig, file: &Path) -> Result<&'static str> {
+    match config.task.name.as_str() {
+        "dishwashing" => {
+            envs::DishwashingConfig::from_yaml_path(file)?;
+            Ok("env checked (dishwashing)")
+        }
+        "bricklaying" => {
+            envs::BricklayingConfig::from_yaml_path(file)?;
+            Ok("env checked (bricklaying)")
+        }
+        _ => Ok("env not checked (no simulator for this task name)"),
     }
 }

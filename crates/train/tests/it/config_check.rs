@@ -59,3 +59,17 @@ fn config_check_of_a_missing_file_exits_2_naming_it() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr.contains("/nonexistent/task.yaml"), "{stderr}");
 }
+
+#[test]
+fn config_check_also_checks_the_env_section_with_the_envs_parser() {
+    let text = std::fs::read_to_string(repo_file("configs/dishwashing.yaml")).expect("config");
+    let bad = text.replacen("num_dishes: ", "num_dishes: -", 1);
+    assert_ne!(bad, text, "the dishwashing config has num_dishes");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("dishwashing.yaml");
+    std::fs::write(&path, bad).expect("write config");
+    let out = vp(&["config", "check", &path.display().to_string()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("env.num_dishes"), "{stderr}");
+}
