@@ -96,8 +96,18 @@ impl<E: Env> std::fmt::Debug for VecEnv<E> {
 impl VecEnv<Box<dyn Env>> {
     /// `num_envs` copies of the registered env `id` (see [`make`](crate::make)).
     pub fn make(id: &str, num_envs: usize) -> Result<Self> {
+        Self::make_with_config(id, num_envs, None)
+    }
+
+    /// `num_envs` copies of the registered env `id` built from a task
+    /// config file (see [`make_with_config`](crate::make_with_config)).
+    pub fn make_with_config(
+        id: &str,
+        num_envs: usize,
+        config: Option<&std::path::Path>,
+    ) -> Result<Self> {
         let envs = (0..num_envs)
-            .map(|_| crate::make(id))
+            .map(|_| crate::make_with_config(id, config))
             .collect::<Result<Vec<_>>>()?;
         Self::new(envs)
     }
@@ -241,9 +251,16 @@ impl<E: Env> VecEnv<E> {
         &self.action_space
     }
 
-    /// The copies.
+    /// The copies (e.g. to read a wrapper's per-episode components).
     pub fn envs(&self) -> &[E] {
         &self.envs
+    }
+
+    /// The copies, mutably (e.g. to anneal a wrapper's weight). Stepping a
+    /// copy directly desynchronises the batch: call [`reset`](Self::reset)
+    /// afterwards.
+    pub fn envs_mut(&mut self) -> &mut [E] {
+        &mut self.envs
     }
 
     /// Current observations, `[num_envs * d_obs]` row-major (normalised if

@@ -2,4 +2,5 @@
 
 mod env_checks;
 mod gymnasium_parity;
+mod invalid_actions;
 mod vec_env;
