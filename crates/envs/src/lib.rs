@@ -26,15 +26,11 @@ mod space;
 mod vec_env;
 mod wrappers;
 
+pub use bricklaying::{
+    BRICK_HALF, BRICKLAYING_ACTION_DIM, BRICKLAYING_ID, BRICKLAYING_OBS_DIM, BrickState,
+    BrickStatus, BricklayingConfig, BricklayingEnv, BricklayingExpert, MAX_BRICKS,
+};
 pub use classic_control::{CartPole, Pendulum};
-pub use bricklaying::{
-    BRICK_HALF, BRICKLAYING_ACTION_DIM, BRICKLAYING_ID, BRICKLAYING_OBS_DIM, BrickState, BrickStatus,
-    BricklayingConfig, BricklayingEnv, BricklayingExpert, MAX_BRICKS,
-};
-pub use bricklaying::{
-    BRICK_HALF, BRICKLAYING_ACTION_DIM, BRICKLAYING_ID, BRICKLAYING_OBS_DIM, BrickState, BrickStatus,
-    BricklayingConfig, BricklayingEnv, BricklayingExpert, MAX_BRICKS,
-};
 pub use dishwashing::{
     BreakForces, DISHWASHING_ACTION_DIM, DISHWASHING_ID, DISHWASHING_OBS_DIM, DishKind, DishState,
     DishStatus, DishwashingConfig, DishwashingEnv, DishwashingExpert, MAX_DISHES,

@@ -45,6 +45,32 @@ const REGISTRY: &[EnvSpec] = &[
             no_config("Pendulum-v1", config).map(|()| Box::new(Pendulum::new()) as Box<dyn Env>)
         },
     },
+    EnvSpec {
+        id: "dishwashing",
+        description: "rapier3d sink → wash zone → drying rack, Box([-1,1]^5), task YAML env: section",
+        max_episode_steps: None,
+        takes_config: true,
+        entry_point: |config| {
+            let cfg = match config {
+                Some(path) => crate::DishwashingConfig::from_yaml_path(path)?,
+                None => crate::DishwashingConfig::default(),
+            };
+            Ok(Box::new(crate::DishwashingEnv::new(cfg)?) as Box<dyn Env>)
+        },
+    },
+    EnvSpec {
+        id: "bricklaying",
+        description: "rapier3d pallet → mortar board → running-bond wall, Box([-1,1]^5), task YAML env: section",
+        max_episode_steps: None,
+        takes_config: true,
+        entry_point: |config| {
+            let cfg = match config {
+                Some(path) => crate::BricklayingConfig::from_yaml_path(path)?,
+                None => crate::BricklayingConfig::default(),
+            };
+            Ok(Box::new(crate::BricklayingEnv::new(cfg)?) as Box<dyn Env>)
+        },
+    },
 ];
 
 fn no_config(id: &str, config: Option<&Path>) -> Result<()> {

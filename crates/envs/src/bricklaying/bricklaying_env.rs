@@ -560,11 +560,15 @@ impl Env for BricklayingEnv {
     fn step_into(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
         self.check_obs_len(obs)?;
         let a = match action {
-            Action::Continuous(a) if a.len() == BRICKLAYING_ACTION_DIM => a,
+            Action::Continuous(a)
+                if a.len() == BRICKLAYING_ACTION_DIM && a.iter().all(|v| v.is_finite()) =>
+            {
+                a
+            }
             other => {
                 return Err(EnvError::InvalidAction {
                     env: BRICKLAYING_ID.to_string(),
-                    expected: "Box([-1, 1]^5)".to_string(),
+                    expected: "Box([-1, 1]^5) of finite values".to_string(),
                     got: format!("{other:?}"),
                 });
             }

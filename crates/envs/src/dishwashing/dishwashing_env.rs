@@ -535,11 +535,15 @@ impl Env for DishwashingEnv {
     fn step_into(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
         self.check_obs_len(obs)?;
         let a = match action {
-            Action::Continuous(a) if a.len() == DISHWASHING_ACTION_DIM => a,
+            Action::Continuous(a)
+                if a.len() == DISHWASHING_ACTION_DIM && a.iter().all(|v| v.is_finite()) =>
+            {
+                a
+            }
             other => {
                 return Err(EnvError::InvalidAction {
                     env: DISHWASHING_ID.to_string(),
-                    expected: "Box([-1, 1]^5)".to_string(),
+                    expected: "Box([-1, 1]^5) of finite values".to_string(),
                     got: format!("{other:?}"),
                 });
             }
@@ -1000,15 +1004,18 @@ mod tests {
     }
 
     #[test]
-    fn non_finite_actions_are_treated_as_zero_and_keep_state_finite() {
+    fn non_finite_actions_are_refused_and_change_nothing() {
         let mut env = one_dish_env();
         let mut obs = vec![0.0; DISHWASHING_OBS_DIM];
         env.reset_into(Some(0), &mut obs).unwrap();
-        let a = [f32::NAN, f32::INFINITY, -f32::INFINITY, f32::NAN, f32::NAN];
-        for _ in 0..10 {
-            env.step_into(Action::Continuous(&a), &mut obs).unwrap();
-        }
-        assert!(obs.iter().all(|v| v.is_finite()));
+        let before = obs.clone();
+        let a = [f32::NAN, 0.0, 0.0, 0.0, 0.0];
+        assert!(matches!(
+            env.step_into(Action::Continuous(&a), &mut obs),
+            Err(EnvError::InvalidAction { .. })
+        ));
+        assert_eq!(obs, before);
+        assert_eq!(env.info().sim_seconds, 0.0);
     }
 
     fn expert_rollouts(skill: f32, episodes: u64) -> Vec<Info> {

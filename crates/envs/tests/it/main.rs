@@ -3,4 +3,5 @@
 mod env_checks;
 mod gymnasium_parity;
 mod invalid_actions;
+mod labour;
 mod vec_env;
