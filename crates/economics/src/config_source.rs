@@ -196,11 +196,13 @@ impl ConfigSource {
 }
 
 /// Parser options: every YAML rule at its strict default (duplicate keys
-/// and non-finite untyped floats rejected), without a rendered snippet,
+/// and non-finite untyped floats rejected), booleans only as YAML 1.2
+/// spells them (`true`/`false`, not `yes`/`on`), and no rendered snippet,
 /// since [`ConfigError`] carries the location itself.
 fn options() -> serde_saphyr::Options {
     let mut options = serde_saphyr::Options::default();
     options.with_snippet = false;
+    options.strict_booleans = true;
     options
 }
 

@@ -97,6 +97,8 @@ rejected! {
         "bad_duplicate_key.yaml" => Syntax at "reward", line Some(14), says "duplicate";
     unclosed_bracket_is_a_syntax_error:
         "bad_unclosed_bracket.yaml" => Syntax at "env.num_dishes", line Some(47), says "";
+    yaml_1_1_boolean_is_a_type_error:
+        "bad_yes_as_boolean.yaml" => WrongType at "convergence.stop_on_convergence", line Some(11), says "";
     sequence_at_top_level_is_rejected:
         "bad_not_a_mapping.yaml" => WrongType at "", line Some(1), says "mapping of sections";
 }
