@@ -23,6 +23,33 @@ fn labour_envs_pass_the_env_checker() {
 }
 
 #[test]
+fn labour_envs_with_short_episodes_truncate_and_reset_under_the_checker() {
+    let short: Vec<Box<dyn Env>> = vec![
+        Box::new(
+            DishwashingEnv::new(DishwashingConfig {
+                episode_seconds: 10.0,
+                ..DishwashingConfig::default()
+            })
+            .expect("dishwashing"),
+        ),
+        Box::new(
+            BricklayingEnv::new(BricklayingConfig {
+                episode_seconds: 10.0,
+                ..BricklayingConfig::default()
+            })
+            .expect("bricklaying"),
+        ),
+    ];
+    for mut env in short {
+        let report =
+            check_env(env.as_mut(), 3, 2_000).unwrap_or_else(|e| panic!("{}: {e}", env.id()));
+        // 10 s at 20 Hz: 200 steps per episode, and the checker stops at two.
+        assert_eq!(report.episodes, 2, "{}", env.id());
+        assert!(report.steps <= 400, "{}: {} steps", env.id(), report.steps);
+    }
+}
+
+#[test]
 fn labour_envs_are_registered_and_read_their_task_yaml() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs");
     for id in ["dishwashing", "bricklaying"] {
