@@ -88,6 +88,14 @@ impl EpisodeScorer {
         })
     }
 
+    /// Moves the scorer to episode `episode` with `previous_mp_r` as the
+    /// last scored `MP_r`: a resumed run continues its curriculum, and the
+    /// copies of a vector env follow the run's global episode count.
+    pub fn resume_at(&mut self, episode: u64, previous_mp_r: Option<f64>) {
+        self.episode = episode;
+        self.previous_mp_r = previous_mp_r;
+    }
+
     /// Index of the next episode to be scored.
     pub fn episode(&self) -> u64 {
         self.episode

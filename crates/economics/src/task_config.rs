@@ -18,8 +18,9 @@ use std::path::Path;
 
 /// A task config: `task` is required; `reward`, `convergence`,
 /// `data_valuation`, `pricing` and `training` fall back to their documented
-/// defaults when absent. Any other top-level key is an error, except `env`
-/// and `ppo`, which belong to the envs and policies crates: they are kept
+/// defaults when absent. Any other top-level key is an error, except `env`,
+/// `ppo` and `run`, which belong to the envs, policies and train crates:
+/// they are kept
 /// verbatim here (as JSON values) and parsed by their owners from the same
 /// file with [`ConfigSource::parse_section`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,6 +49,10 @@ pub struct TaskConfig {
     /// PPO hyperparameters, owned and checked by the policies crate.
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub ppo: serde_json::Value,
+    /// Run options `vp train` records in a run folder's resolved config
+    /// (device, evaluation cadence, flags), owned by the train crate.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub run: serde_json::Value,
 }
 
 impl TaskConfig {

@@ -1,2 +1,40 @@
-//! Policies on burn: networks, PPO, SAC, behaviour cloning, diffusion
-//! policy, checkpoints and device selection (SPEC §4).
+//! Policies on burn: networks, PPO, behaviour cloning, checkpoints and
+//! device selection (SPEC §4).
+//!
+//! - [`ActorCritic`]: the actor-critic MLPs PPO trains and BC warm-starts;
+//! - [`ppo`]: Proximal Policy Optimization in one module, top to bottom;
+//! - [`bc`]: behaviour cloning from (observation, action) demonstrations;
+//! - [`Checkpoint`]: safetensors weights plus a JSON sidecar, written atomically;
+//! - [`DeviceChoice`] / [`run_on`]: the CPU backend by default, CUDA behind
+//!   the `cuda` feature.
+//!
+//! Library code is generic over the burn backend and never prints; training
+//! reports each update to a callback.
+
+mod actor_critic;
+mod adam;
+pub mod bc;
+mod checkpoint;
+mod device;
+mod error;
+mod evaluation;
+mod named_tensor;
+mod policy_snapshot;
+pub mod ppo;
+
+pub use actor_critic::{ActionKind, ActorCritic, ActorCriticConfig, Evaluation, orthogonal};
+pub use adam::{Adam, AdamConfig};
+pub use bc::{BcConfig, BcLoss, BcReport, Demonstrations, train_bc};
+pub use checkpoint::{
+    CHECKPOINT_FORMAT_VERSION, Checkpoint, CheckpointMeta, RngState, git_commit, write_atomic,
+};
+#[cfg(any(feature = "ndarray", feature = "flex"))]
+pub use device::{CpuAutodiff, CpuBackend};
+#[cfg(feature = "cuda")]
+pub use device::{CudaAutodiff, CudaBackend};
+pub use device::{DeviceChoice, WithBackend, cuda_driver_present, run_on};
+pub use error::{PolicyError, Result};
+pub use evaluation::{evaluate_episodes, evaluate_policy};
+pub use named_tensor::{NamedTensor, export_params, import_params};
+pub use policy_snapshot::{ActOutput, PolicySnapshot};
+pub use ppo::{Control, Ppo, PpoConfig, PpoRunConfig, PpoUpdate, compute_gae};

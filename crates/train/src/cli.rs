@@ -17,6 +17,12 @@ enum Command {
     Config(crate::commands::config::ConfigArgs),
     /// Economics: metrics, wages, plots and reports of runs.
     Econ(crate::commands::econ::EconArgs),
+    /// Environments: list the registered ones, replay their dynamics.
+    Env(crate::commands::env::EnvArgs),
+    /// Train a policy (PPO) and log its run folder.
+    Train(crate::commands::train::TrainArgs),
+    /// Evaluate a saved policy: economics and return with 95% CIs.
+    Evaluate(crate::commands::evaluate::EvaluateArgs),
 }
 
 impl Cli {
@@ -25,6 +31,9 @@ impl Cli {
         match self.command {
             Command::Config(args) => args.run(),
             Command::Econ(args) => args.run(),
+            Command::Env(args) => args.run(),
+            Command::Train(args) => args.run(),
+            Command::Evaluate(args) => args.run(),
         }
     }
 }

@@ -111,6 +111,12 @@ impl<E: Env> EconomicRewardWrapper<E> {
         &self.scorer
     }
 
+    /// The scorer, mutably: a trainer moves its curriculum to the run's
+    /// global episode count ([`EpisodeScorer::resume_at`]).
+    pub fn scorer_mut(&mut self) -> &mut EpisodeScorer {
+        &mut self.scorer
+    }
+
     /// The dense-reward settings (`T` in hours).
     pub fn dense(&self) -> &DenseWageReward {
         &self.dense

@@ -3,4 +3,8 @@
 mod config_check;
 mod econ_commands;
 mod econ_metrics_wage;
+mod env_commands;
+mod env_rollout;
 mod kill_resume;
+mod train_commands;
+mod train_task;

@@ -1,0 +1,297 @@
+//! Behaviour cloning: supervised training of the actor on
+//! (observation, action) demonstrations.
+//!
+//! Discrete actions use cross-entropy; continuous actions use the squared
+//! error of the Gaussian mean, or the Gaussian negative log-likelihood
+//! (which also fits the log-std). The data are split once into a training
+//! and a validation set with the caller's seeded RNG; training stops when
+//! the validation loss has not improved for `patience` epochs, and the
+//! network with the best validation loss is returned. The network is an
+//! [`ActorCritic`] of the same shape PPO builds for the env, so it
+//! warm-starts PPO (`Ppo::with_model`); its critic is left at its init.
+
+use burn::optim::GradientsParams;
+use burn::tensor::activation::log_softmax;
+use burn::tensor::backend::AutodiffBackend;
+use burn::tensor::{ElementConversion, Int, Tensor, TensorData};
+use rand::Rng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use crate::{ActionKind, ActorCritic, ActorCriticConfig, Adam, AdamConfig, PolicyError, Result};
+
+/// Loss for continuous actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum BcLoss {
+    /// Squared error between the Gaussian mean and the expert action.
+    #[default]
+    Mse,
+    /// Negative log-likelihood of the expert action under the Gaussian.
+    GaussianNll,
+}
+
+/// Behaviour-cloning hyperparameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BcConfig {
+    /// Loss for continuous actions (discrete always uses cross-entropy). Default `mse`.
+    pub loss: BcLoss,
+    /// Adam learning rate. Default 1e-3.
+    pub learning_rate: f64,
+    /// Samples per minibatch. Default 256.
+    pub batch_size: usize,
+    /// Upper bound on epochs. Default 200.
+    pub max_epochs: usize,
+    /// Share of the data held out for validation, in (0, 1). Default 0.2.
+    pub validation_fraction: f64,
+    /// Epochs without validation improvement before stopping. Default 10.
+    pub patience: usize,
+    /// Global gradient-norm clip. Default none.
+    pub max_grad_norm: Option<f64>,
+}
+
+impl Default for BcConfig {
+    fn default() -> Self {
+        Self {
+            loss: BcLoss::Mse,
+            learning_rate: 1e-3,
+            batch_size: 256,
+            max_epochs: 200,
+            validation_fraction: 0.2,
+            patience: 10,
+            max_grad_norm: None,
+        }
+    }
+}
+
+impl BcConfig {
+    /// Checks ranges, naming the offending field (`bc.<field>`).
+    pub fn validate(&self) -> Result<()> {
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(PolicyError::config(
+                "bc.learning_rate",
+                "must be finite and > 0",
+            ));
+        }
+        if self.batch_size == 0 || self.max_epochs == 0 || self.patience == 0 {
+            return Err(PolicyError::config(
+                "bc.batch_size/max_epochs/patience",
+                "must be at least 1",
+            ));
+        }
+        if !(self.validation_fraction > 0.0 && self.validation_fraction < 1.0) {
+            return Err(PolicyError::config(
+                "bc.validation_fraction",
+                "must lie in (0, 1)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// (observation, action) pairs, row-major.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Demonstrations {
+    /// Observation size.
+    pub d_obs: usize,
+    /// Action columns: 1 (an index) for discrete, `d_action` for continuous.
+    pub d_act: usize,
+    /// `[n, d_obs]`.
+    pub obs: Vec<f32>,
+    /// `[n, d_act]`.
+    pub actions: Vec<f32>,
+}
+
+impl Demonstrations {
+    /// Number of pairs.
+    pub fn len(&self) -> usize {
+        self.obs.len() / self.d_obs.max(1)
+    }
+
+    /// Whether there are no pairs.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends one pair.
+    pub fn push(&mut self, obs: &[f32], action: &[f32]) {
+        self.obs.extend_from_slice(obs);
+        self.actions.extend_from_slice(action);
+    }
+
+    /// Checks the data against a network: sizes, finiteness, and discrete
+    /// indices within `0..d_action`.
+    pub fn validate(&self, net: &ActorCriticConfig) -> Result<()> {
+        let bad = |m: String| Err(PolicyError::Dataset(m));
+        if self.d_obs != net.d_obs {
+            return bad(format!(
+                "observations have {} elements, the network takes {}",
+                self.d_obs, net.d_obs
+            ));
+        }
+        let want_act = match net.action_kind {
+            ActionKind::Discrete => 1,
+            ActionKind::Continuous => net.d_action,
+        };
+        if self.d_act != want_act {
+            return bad(format!(
+                "actions have {} columns, expected {want_act}",
+                self.d_act
+            ));
+        }
+        if !self.obs.len().is_multiple_of(self.d_obs.max(1))
+            || self.actions.len() != self.len() * self.d_act
+        {
+            return bad("observation and action arrays have inconsistent lengths".to_owned());
+        }
+        if self.len() < 2 {
+            return bad(format!("need at least 2 pairs, got {}", self.len()));
+        }
+        if self.obs.iter().chain(&self.actions).any(|v| !v.is_finite()) {
+            return bad("non-finite value".to_owned());
+        }
+        if net.action_kind == ActionKind::Discrete
+            && let Some(a) = self
+                .actions
+                .iter()
+                .find(|a| a.fract() != 0.0 || **a < 0.0 || **a >= net.d_action as f32)
+        {
+            return bad(format!("discrete action {a} outside 0..{}", net.d_action));
+        }
+        Ok(())
+    }
+}
+
+/// How a BC run went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BcReport {
+    /// Mean training loss per epoch.
+    pub train_losses: Vec<f64>,
+    /// Validation loss per epoch.
+    pub val_losses: Vec<f64>,
+    /// Epoch (0-based) whose network was kept.
+    pub best_epoch: usize,
+    /// Its validation loss.
+    pub best_val_loss: f64,
+    /// Whether patience ran out before `max_epochs`.
+    pub stopped_early: bool,
+}
+
+/// Trains a fresh `net` on `data` and returns the network with the best
+/// validation loss. `rng` draws the init, the split and the shuffles.
+pub fn train_bc<B: AutodiffBackend, R: Rng>(
+    cfg: &BcConfig,
+    net: &ActorCriticConfig,
+    data: &Demonstrations,
+    device: &B::Device,
+    rng: &mut R,
+) -> Result<(ActorCritic<B>, BcReport)> {
+    let model = net.init::<B, R>(device, rng)?;
+    fine_tune_bc(cfg, model, net, data, device, rng)
+}
+
+/// Like [`train_bc`], starting from an existing network.
+pub fn fine_tune_bc<B: AutodiffBackend, R: Rng>(
+    cfg: &BcConfig,
+    mut model: ActorCritic<B>,
+    net: &ActorCriticConfig,
+    data: &Demonstrations,
+    device: &B::Device,
+    rng: &mut R,
+) -> Result<(ActorCritic<B>, BcReport)> {
+    cfg.validate()?;
+    data.validate(net)?;
+    let n = data.len();
+    let mut inds: Vec<usize> = (0..n).collect();
+    inds.shuffle(rng);
+    let n_val = ((n as f64 * cfg.validation_fraction).round() as usize).clamp(1, n - 1);
+    let (val_inds, train_inds) = inds.split_at(n_val);
+    let mut train_inds = train_inds.to_vec();
+    let val = gather::<B>(data, val_inds, device);
+
+    let mut adam = Adam::<B::InnerBackend>::new(AdamConfig {
+        eps: 1e-8,
+        ..AdamConfig::default()
+    });
+    let mut best = (f64::INFINITY, 0usize, model.clone());
+    let mut report = BcReport {
+        train_losses: Vec::new(),
+        val_losses: Vec::new(),
+        best_epoch: 0,
+        best_val_loss: f64::INFINITY,
+        stopped_early: false,
+    };
+    for epoch in 0..cfg.max_epochs {
+        train_inds.shuffle(rng);
+        let mut sum = 0.0;
+        let mut batches = 0usize;
+        for mb_inds in train_inds.chunks(cfg.batch_size) {
+            let (obs, actions) = gather::<B>(data, mb_inds, device);
+            let loss = bc_loss(&model, obs, actions, cfg.loss);
+            let value = f64::from(loss.clone().into_scalar().elem::<f32>());
+            if !value.is_finite() {
+                return Err(PolicyError::NonFinite(format!("BC loss at epoch {epoch}")));
+            }
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = adam
+                .step(cfg.learning_rate, model, grads, cfg.max_grad_norm)
+                .0;
+            sum += value;
+            batches += 1;
+        }
+        let val_loss = f64::from(
+            bc_loss(&model, val.0.clone(), val.1.clone(), cfg.loss)
+                .into_scalar()
+                .elem::<f32>(),
+        );
+        report.train_losses.push(sum / batches.max(1) as f64);
+        report.val_losses.push(val_loss);
+        if val_loss < best.0 {
+            best = (val_loss, epoch, model.clone());
+        } else if epoch - best.1 >= cfg.patience {
+            report.stopped_early = true;
+            break;
+        }
+    }
+    report.best_epoch = best.1;
+    report.best_val_loss = best.0;
+    Ok((best.2, report))
+}
+
+/// Rows `inds` as tensors: observations `[m, d_obs]`, actions `[m, d_act]`.
+fn gather<B: AutodiffBackend>(
+    data: &Demonstrations,
+    inds: &[usize],
+    device: &B::Device,
+) -> (Tensor<B, 2>, Tensor<B, 2>) {
+    let (d_obs, d_act) = (data.d_obs, data.d_act);
+    let mut obs = Vec::with_capacity(inds.len() * d_obs);
+    let mut act = Vec::with_capacity(inds.len() * d_act);
+    for &k in inds {
+        obs.extend_from_slice(&data.obs[k * d_obs..(k + 1) * d_obs]);
+        act.extend_from_slice(&data.actions[k * d_act..(k + 1) * d_act]);
+    }
+    (
+        Tensor::from_data(TensorData::new(obs, [inds.len(), d_obs]), device),
+        Tensor::from_data(TensorData::new(act, [inds.len(), d_act]), device),
+    )
+}
+
+/// Mean loss of a batch: cross-entropy, squared error or Gaussian NLL.
+fn bc_loss<B: AutodiffBackend>(
+    model: &ActorCritic<B>,
+    obs: Tensor<B, 2>,
+    actions: Tensor<B, 2>,
+    loss: BcLoss,
+) -> Tensor<B, 1> {
+    if model.is_discrete() {
+        let logits = model.actor_out(obs); // [m, n]
+        let idx: Tensor<B, 2, Int> = actions.int(); // [m, 1]
+        return log_softmax(logits, 1).gather(1, idx).mean().neg(); // [1]
+    }
+    match loss {
+        BcLoss::Mse => (model.actor_out(obs) - actions).square().mean(), // [1]
+        BcLoss::GaussianNll => model.log_prob_entropy(obs, actions).0.mean().neg(), // [1]
+    }
+}

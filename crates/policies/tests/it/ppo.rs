@@ -1,0 +1,115 @@
+//! PPO learns CartPole at reduced size, and is deterministic per seed.
+
+use policies::{Control, Ppo, PpoConfig, PpoRunConfig};
+
+use crate::B;
+
+fn cartpole_config(total_timesteps: u64) -> PpoConfig {
+    let yaml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../configs/cartpole.yaml"
+    ))
+    .expect("configs/cartpole.yaml is in the repository");
+    let run = PpoRunConfig::from_yaml_str(&yaml, "configs/cartpole.yaml")
+        .expect("the shipped config parses");
+    PpoConfig {
+        total_timesteps,
+        ..run.ppo
+    }
+}
+
+#[test]
+fn ppo_learns_cartpole_at_reduced_size() {
+    let device = Default::default();
+    let cfg = cartpole_config(50_000);
+    let mut ppo = Ppo::<B>::new(cfg, "CartPole-v1", 1, &device).expect("valid run");
+    let mut updates = Vec::new();
+    ppo.train(|_, u| {
+        updates.push(u.clone());
+        Control::Continue
+    })
+    .expect("training runs");
+    assert_eq!(ppo.global_step(), 50_000 / 512 * 512);
+    let last = updates.last().expect("at least one update");
+    for key in [
+        "losses/policy_loss",
+        "losses/value_loss",
+        "losses/entropy",
+        "losses/approx_kl",
+        "losses/clip_frac",
+        "losses/explained_variance",
+        "charts/learning_rate",
+        "charts/sps",
+    ] {
+        assert!(
+            last.scalars()
+                .iter()
+                .any(|(k, v)| *k == key && v.is_finite()),
+            "{key} missing or not finite"
+        );
+    }
+    let returns = ppo.evaluate(20, 1000).expect("evaluation runs");
+    let mean = returns.iter().sum::<f64>() / returns.len() as f64;
+    // A random policy scores about 22.
+    assert!(
+        mean > 200.0,
+        "mean evaluation return {mean} after 50k steps"
+    );
+}
+
+#[test]
+fn ppo_with_the_same_seed_gives_the_same_first_update() {
+    let device = Default::default();
+    let run = || {
+        let mut ppo =
+            Ppo::<B>::new(cartpole_config(4096), "CartPole-v1", 7, &device).expect("valid run");
+        ppo.step_update().expect("one update")
+    };
+    let (a, b) = (run(), run());
+    assert_eq!(a.policy_loss, b.policy_loss);
+    assert_eq!(a.value_loss, b.value_loss);
+    assert_eq!(a.approx_kl, b.approx_kl);
+    assert_eq!(a.episodes, b.episodes);
+    let mut other =
+        Ppo::<B>::new(cartpole_config(4096), "CartPole-v1", 8, &device).expect("valid run");
+    let c = other.step_update().expect("one update");
+    assert_ne!(a.policy_loss, c.policy_loss);
+}
+
+#[test]
+fn ppo_trains_pendulum_with_normalisers_without_faults() {
+    let device = Default::default();
+    let yaml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../configs/pendulum.yaml"
+    ))
+    .expect("configs/pendulum.yaml is in the repository");
+    let run = PpoRunConfig::from_yaml_str(&yaml, "configs/pendulum.yaml")
+        .expect("the shipped config parses");
+    let cfg = PpoConfig {
+        total_timesteps: 2 * run.ppo.batch_size() as u64,
+        ..run.ppo
+    };
+    let mut ppo = Ppo::<B>::new(cfg, "Pendulum-v1", 3, &device).expect("valid run");
+    let first = ppo.step_update().expect("update 1");
+    let second = ppo.step_update().expect("update 2");
+    assert!(
+        first.learning_rate > second.learning_rate,
+        "learning rate anneals"
+    );
+    assert!(
+        second.episodes.iter().all(|e| e.length == 200),
+        "Pendulum episodes are truncated at 200 steps"
+    );
+    let stats = ppo.venv().normalization_state();
+    assert!(
+        stats.obs.is_some() && stats.reward.is_some(),
+        "both normalisers are on"
+    );
+    assert!(
+        ppo.evaluate(2, 5)
+            .expect("evaluation runs")
+            .iter()
+            .all(|r| r.is_finite())
+    );
+}

@@ -1,0 +1,194 @@
+//! `vp train` on a task config (dishwashing with short episodes) and
+//! `vp evaluate` on its checkpoint: the economics columns, TensorBoard tags,
+//! resume and bad overrides, run as the real binary.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn vp(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vp"))
+        .args(args)
+        .output()
+        .expect("vp runs")
+}
+
+fn stderr_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The shipped dishwashing config, made CI-sized: 5 s episodes (100 control
+/// steps) of 2 dishes, 2 env copies, 64-step rollouts, 2 evaluation episodes.
+fn tiny_dishwashing_config(dir: &Path) -> String {
+    let shipped = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/dishwashing.yaml"),
+    )
+    .expect("configs/dishwashing.yaml");
+    let text = shipped
+        .replace("  episode_seconds: 420.0", "  episode_seconds: 5.0")
+        .replace("  num_dishes: 6", "  num_dishes: 2")
+        .replace("  num_envs: 8", "  num_envs: 2")
+        .replace("  eval_episodes: 10", "  eval_episodes: 2")
+        .replace("  eval_interval: 20000", "  eval_interval: 256")
+        .replace("  num_steps: 256", "  num_steps: 64")
+        .replace("  num_minibatches: 8", "  num_minibatches: 2")
+        .replace("  update_epochs: 5", "  update_epochs: 2");
+    assert_ne!(text, shipped);
+    let path = dir.join("tiny_dishwashing.yaml");
+    std::fs::write(&path, text).expect("write config");
+    path.display().to_string()
+}
+
+fn train(config: &str, run: &Path, steps: u64) -> Output {
+    vp(&[
+        "train",
+        "--config",
+        config,
+        "--total-steps",
+        &steps.to_string(),
+        "--run-dir",
+        &run.display().to_string(),
+    ])
+}
+
+fn data_rows(path: &Path) -> Vec<Vec<f64>> {
+    std::fs::read_to_string(path)
+        .expect("csv")
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().expect("number")).collect())
+        .collect()
+}
+
+#[test]
+fn task_config_run_logs_every_episode_with_economics_and_evaluates_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tiny_dishwashing_config(tmp.path());
+    let run = tmp.path().join("run");
+    // 1024 steps = 8 updates of 128; 2 copies × 100-step episodes: 10 episodes.
+    let out = train(&config, &run, 1024);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+
+    let resolved = std::fs::read_to_string(run.join("config.yaml")).unwrap();
+    assert!(
+        resolved.contains("task:") && resolved.contains("run:"),
+        "{resolved}"
+    );
+    assert!(resolved.contains("total_timesteps: 1024"), "{resolved}");
+    let header = std::fs::read_to_string(run.join("training_metrics.csv")).unwrap();
+    assert!(header.starts_with(
+        "episode,mp_r,e,w_r,wage_parity,productivity_parity,reward_total,reward_mp,\
+         reward_error,reward_wage,alpha,beta,gamma"
+    ));
+    let rows = data_rows(&run.join("training_metrics.csv"));
+    assert_eq!(rows.len(), 10, "{header}");
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row[0], i as f64, "episodes are numbered in order");
+        assert!(row.iter().all(|v| v.is_finite()));
+        // α anneals from 1.0 towards 0.2 over 2000 episodes, β stays 0.5.
+        assert!(row[10] <= 1.0 && row[10] > 0.99, "alpha {}", row[10]);
+        assert_eq!(row[11], 0.5);
+    }
+    // Evaluations every 2 updates (256 steps) and at the end.
+    let evals = data_rows(&run.join("eval.csv"));
+    assert_eq!(
+        evals.iter().map(|r| r[0] as u64).collect::<Vec<_>>(),
+        vec![256, 512, 768, 1024]
+    );
+    assert!(run.join("checkpoints/model_latest.json").is_file());
+    assert!(run.join("checkpoints/model_best.json").is_file());
+
+    let events = train::EventFile::read_dir(&run).expect("event files");
+    let tags: std::collections::BTreeSet<String> = events
+        .iter()
+        .flat_map(|(_, f)| f.scalars())
+        .map(|p| p.tag)
+        .collect();
+    for tag in [
+        "economics/mp_r",
+        "economics/wage_parity",
+        "economics/reward_total",
+        "losses/policy_loss",
+        "charts/sps",
+        "charts/shaping_weight",
+        "eval/wage_parity",
+    ] {
+        assert!(tags.contains(tag), "{tag} missing from {tags:?}");
+    }
+    assert!(
+        events.iter().any(|(_, f)| !f.images().is_empty()),
+        "an evaluation frame"
+    );
+
+    let ckpt = run.join("checkpoints/model_latest").display().to_string();
+    let out = vp(&[
+        "evaluate",
+        "--policy",
+        &ckpt,
+        "--episodes",
+        "2",
+        "--seed",
+        "3",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("one JSON object on stdout");
+    assert_eq!(json["episodes"], 2);
+    for key in [
+        "mean_return",
+        "mp_r",
+        "error_rate",
+        "robot_wage",
+        "productivity_parity",
+        "wage_parity",
+    ] {
+        assert!(json[key].is_number(), "{key}: {json}");
+    }
+    let ci = json["wage_parity_ci95"].as_array().expect("a CI pair");
+    assert!(ci[0].as_f64().unwrap() <= json["wage_parity"].as_f64().unwrap());
+}
+
+#[test]
+fn task_run_resumes_its_episode_series_without_gaps_or_duplicates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tiny_dishwashing_config(tmp.path());
+    let run = tmp.path().join("run");
+    let out = train(&config, &run, 512);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let dir = run.display().to_string();
+    let out = vp(&["train", "--resume", &dir, "--total-steps", "1024"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let rows = data_rows(&run.join("training_metrics.csv"));
+    let episodes: Vec<u64> = rows.iter().map(|r| r[0] as u64).collect();
+    assert_eq!(episodes, (0..episodes.len() as u64).collect::<Vec<_>>());
+    assert!(episodes.len() >= 8, "{episodes:?}");
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run.join("checkpoints/model_latest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(meta["global_step"], 1024);
+}
+
+#[test]
+fn bad_task_overrides_fail_with_one_line_and_leave_no_run_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tiny_dishwashing_config(tmp.path());
+    let cases: [(&[&str], &str); 4] = [
+        (&["--alpha=-1"], "reward.alpha_initial"),
+        (&["--gamma-schedule", "cubic"], "cubic"),
+        (&["--env", "CartPole-v1"], "CartPole-v1"),
+        (&["--algorithm", "sac"], "unknown algorithm"),
+    ];
+    for (extra, expected) in cases {
+        let run = tmp.path().join("run");
+        let dir = run.display().to_string();
+        let mut args = vec!["train", "--config", &config, "--run-dir", &dir];
+        args.extend_from_slice(extra);
+        let out = vp(&args);
+        assert!(!out.status.success(), "{extra:?} was accepted");
+        let err = stderr_of(&out);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(expected), "{extra:?}: {err}");
+        assert!(!run.exists(), "{extra:?} left a run folder");
+    }
+}
