@@ -55,6 +55,8 @@
 //! terminates when every dish is racked or removed and is truncated after
 //! `episode_seconds` of simulated time.
 
+use std::time::Duration;
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rapier3d::math::{Pose, Rotation, Vector};
@@ -158,6 +160,9 @@ pub struct DishwashingEnv {
     episode_over: bool,
     shaping_weight: f64,
     last_peak_force: f32,
+    /// Scratch: largest contact force on each dish during one step.
+    peak: Vec<f32>,
+    physics_clock: Option<Duration>,
 }
 
 impl std::fmt::Debug for DishwashingEnv {
@@ -195,6 +200,8 @@ impl DishwashingEnv {
             episode_over: true,
             shaping_weight,
             last_peak_force: 0.0,
+            peak: Vec::new(),
+            physics_clock: None,
         })
     }
 
@@ -286,6 +293,19 @@ impl DishwashingEnv {
         self.last_peak_force
     }
 
+    /// Starts (`true`, from zero) or stops (`false`) timing the rapier
+    /// sub-steps inside [`Env::step_into`], for measuring the env's
+    /// overhead over its own physics on the same trajectory.
+    pub fn set_physics_clock(&mut self, on: bool) {
+        self.physics_clock = on.then_some(Duration::ZERO);
+    }
+
+    /// Wall time spent in the rapier sub-steps of `step_into` since
+    /// [`set_physics_clock(true)`](Self::set_physics_clock); `None` when off.
+    pub fn physics_clock(&self) -> Option<Duration> {
+        self.physics_clock
+    }
+
     /// Steps only the rapier world for `control_steps` control periods with
     /// the robot holding still: the raw physics cost of this scene, for the
     /// overhead benchmark. Requires a reset first.
@@ -295,7 +315,7 @@ impl DishwashingEnv {
             when: "before reset",
         })?;
         for _ in 0..control_steps {
-            physics.step(|_, _, _| {});
+            physics.step(None, |_, _, _| {});
         }
         Ok(())
     }
@@ -457,7 +477,11 @@ impl DishwashingEnv {
             .free_slot()
             .map(|s| self.slot_center(s) + Vector::new(0.0, 0.12, 0.0))));
         obs[22..25].copy_from_slice(&rel(Some(Vector::from(WASH_CENTER))));
-        let (phase, _) = self.phase_target();
+        let phase = match self.held_dish() {
+            Some(i) if self.dishes[i].clean => 2,
+            Some(_) => 1,
+            None => 0,
+        };
         obs[25..28].fill(0.0);
         obs[25 + phase] = 1.0;
         let todo = self
@@ -619,10 +643,12 @@ impl Env for DishwashingEnv {
         }
 
         // Physics, collecting the largest force on each dish.
-        let mut peak = vec![0.0_f32; self.dishes.len()];
+        let mut peak = std::mem::take(&mut self.peak);
+        peak.clear();
+        peak.resize(self.dishes.len(), 0.0);
         {
             let dishes = &self.dishes;
-            physics.step(|c1, c2, force| {
+            physics.step(self.physics_clock.as_mut(), |c1, c2, force| {
                 for (i, d) in dishes.iter().enumerate() {
                     if d.collider == c1 || d.collider == c2 {
                         peak[i] = peak[i].max(force);
@@ -718,6 +744,8 @@ impl Env for DishwashingEnv {
                 DishStatus::Racked(_) | DishStatus::Broken | DishStatus::Misplaced => {}
             }
         }
+
+        self.peak = peak;
 
         // Shaping: reach progress (same target before and after), wash progress.
         let (phase_after, _) = self.phase_target();
@@ -1049,12 +1077,14 @@ mod tests {
     }
 
     #[test]
-    fn lower_skill_is_slower() {
+    fn half_skill_is_slower_than_full_skill_but_still_racks_dishes() {
         let rate = |infos: Vec<Info>| {
             let units: u32 = infos.iter().map(|i| i.units_completed).sum();
             let hours: f64 = infos.iter().map(|i| i.sim_hours()).sum();
             f64::from(units) / hours
         };
-        assert!(rate(expert_rollouts(0.5, 2)) < 0.9 * rate(expert_rollouts(1.0, 2)));
+        let half = rate(expert_rollouts(0.5, 2));
+        let full = rate(expert_rollouts(1.0, 2));
+        assert!(half > 0.0 && half < 0.9 * full, "half {half}, full {full}");
     }
 }

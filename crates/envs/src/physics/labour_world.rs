@@ -1,5 +1,7 @@
 //! A rapier world with one end effector, stepped in fixed sub-steps.
 
+use std::time::{Duration, Instant};
+
 use rapier3d::math::{Pose, Vector};
 use rapier3d::prelude::*;
 
@@ -95,13 +97,23 @@ impl LabourWorld {
     }
 
     /// Runs the physics sub-steps of one control step, calling `on_force`
-    /// with every contact-force event (collider, collider, newtons).
-    pub(crate) fn step(&mut self, mut on_force: impl FnMut(ColliderHandle, ColliderHandle, f32)) {
+    /// with every contact-force event (collider, collider, newtons). With a
+    /// `clock`, adds the wall time of the sub-steps (kinematic target,
+    /// rapier step, event drain) to it: the env's raw physics cost.
+    pub(crate) fn step(
+        &mut self,
+        clock: Option<&mut Duration>,
+        mut on_force: impl FnMut(ColliderHandle, ColliderHandle, f32),
+    ) {
+        let start = clock.is_some().then(Instant::now);
         let dt = self.world.integration_parameters.dt;
         for _ in 0..self.substeps {
             self.effector.advance(&mut self.world.bodies, dt);
             self.world.step_with_events(&(), &self.forces);
             self.forces.drain(&mut on_force);
+        }
+        if let (Some(clock), Some(start)) = (clock, start) {
+            *clock += start.elapsed();
         }
     }
 

@@ -61,8 +61,9 @@ fn labour_envs_are_registered_and_read_their_task_yaml() {
 }
 
 /// Steps random actions, resetting on episode end; every observation and
-/// reward must be finite, no fault raised.
-fn random_rollout(env: &mut dyn Env, steps: usize, seed: u64) {
+/// reward must be finite, no fault raised. Returns the units completed.
+fn random_rollout(env: &mut dyn Env, steps: usize, seed: u64) -> u32 {
+    let (mut units, mut episode_units) = (0, 0);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut obs = vec![0.0; env.observation_space().flat_size()];
     env.reset_into(Some(seed), &mut obs).expect("reset");
@@ -78,16 +79,27 @@ fn random_rollout(env: &mut dyn Env, steps: usize, seed: u64) {
         );
         assert!(t.reward.is_finite(), "{} step {i}", env.id());
         assert_eq!(t.info.fault, None, "{} step {i}", env.id());
+        episode_units = t.info.units_completed;
         if t.terminated || t.truncated {
+            units += episode_units;
+            episode_units = 0;
             env.reset_into(None, &mut obs).expect("reset");
         }
     }
+    units + episode_units
 }
 
 #[test]
-fn random_actions_never_panic_or_go_non_finite() {
+fn random_actions_never_panic_or_go_non_finite_and_complete_nothing() {
     for mut env in labour_envs() {
-        random_rollout(env.as_mut(), 20_000, 3);
+        // 1000 simulated seconds: two dishwashing episodes, one bricklaying one.
+        let units = random_rollout(env.as_mut(), 20_000, 3);
+        assert_eq!(
+            units,
+            0,
+            "{}: random actions completed {units} units",
+            env.id()
+        );
     }
 }
 
@@ -96,7 +108,7 @@ fn random_actions_never_panic_or_go_non_finite() {
 #[ignore = "1,000,000 steps per env: run in release (see BENCHMARKS.md)"]
 fn a_million_random_actions_per_env_never_panic_or_go_non_finite() {
     for mut env in labour_envs() {
-        random_rollout(env.as_mut(), 1_000_000, 11);
+        let _units = random_rollout(env.as_mut(), 1_000_000, 11);
     }
 }
 
