@@ -20,11 +20,55 @@ pub enum Space {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BoxSpace {
     /// Lower bound per element, row-major, `shape.iter().product()` long.
+    #[serde(with = "bounds")]
     pub low: Vec<f32>,
     /// Upper bound per element.
+    #[serde(with = "bounds")]
     pub high: Vec<f32>,
     /// Shape of one sample.
     pub shape: Vec<usize>,
+}
+
+/// Box bounds in text formats: JSON has no infinity, so an infinite bound
+/// (CartPole's velocities) is written as the string `"inf"` or `"-inf"`.
+mod bounds {
+    use serde::de::Error as _;
+    use serde::ser::SerializeSeq;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(values: &[f32], serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(values.len()))?;
+        for v in values {
+            match *v {
+                v if v.is_finite() => seq.serialize_element(&v)?,
+                f32::INFINITY => seq.serialize_element("inf")?,
+                f32::NEG_INFINITY => seq.serialize_element("-inf")?,
+                _ => return Err(serde::ser::Error::custom("a space bound is NaN")),
+            }
+        }
+        seq.end()
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Bound {
+        Number(f32),
+        Text(String),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<f32>, D::Error> {
+        Vec::<Bound>::deserialize(deserializer)?
+            .into_iter()
+            .map(|b| match b {
+                Bound::Number(v) => Ok(v),
+                Bound::Text(t) if t == "inf" => Ok(f32::INFINITY),
+                Bound::Text(t) if t == "-inf" => Ok(f32::NEG_INFINITY),
+                Bound::Text(t) => Err(D::Error::custom(format!(
+                    "space bound `{t}`: expected a number, \"inf\" or \"-inf\""
+                ))),
+            })
+            .collect()
+    }
 }
 
 impl BoxSpace {
@@ -148,6 +192,22 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn infinite_bounds_round_trip_through_json() {
+        let space = Space::Box(BoxSpace::new(
+            vec![-4.8, f32::NEG_INFINITY],
+            vec![4.8, f32::INFINITY],
+        ));
+        let json = serde_json::to_string(&space).expect("serialises");
+        assert!(
+            json.contains("\"-inf\"") && json.contains("\"inf\""),
+            "{json}"
+        );
+        let back: Space = serde_json::from_str(&json).expect("parses");
+        assert_eq!(back, space);
+        assert!(serde_json::from_str::<Space>(&json.replace("\"inf\"", "\"huge\"")).is_err());
+    }
 
     #[test]
     fn check_action_rejects_wrong_kind_length_index_and_nan() {

@@ -44,6 +44,11 @@ struct BenchLine {
     threads: usize,
     single_env_steps_per_s: f64,
     vec_env_steps_per_s: f64,
+    /// Single-env steps per second of CPU time (all threads), where the OS
+    /// reports it: on a shared machine this is what one core delivers.
+    single_env_steps_per_cpu_s: Option<f64>,
+    /// Vector-env steps per second of CPU time summed over its threads.
+    vec_env_steps_per_cpu_s: Option<f64>,
     /// Control steps per second of the rapier sub-steps alone, timed inside
     /// the single-env run (same scene, same trajectory).
     env_physics_steps_per_s: f64,
@@ -79,6 +84,7 @@ impl BenchArgs {
         let mut obs = vec![0.0; runner.env().observation_space().flat_size()];
         runner.env().reset_into(Some(0), &mut obs)?;
         runner.set_physics_clock(true);
+        let cpu0 = process_cpu_seconds();
         let t0 = Instant::now();
         for i in 0..self.steps {
             let a = &actions[i as usize % actions.len()];
@@ -90,6 +96,7 @@ impl BenchArgs {
         }
         let elapsed = t0.elapsed().as_secs_f64();
         let single = self.steps as f64 / elapsed;
+        let single_cpu = per_cpu_second(self.steps, cpu0);
         let in_env_physics = runner
             .physics_clock()
             .context("the env's physics clock was started")?
@@ -116,6 +123,7 @@ impl BenchArgs {
         vec_env.reset(Some(0))?;
         let rounds = self.steps.div_ceil(self.num_envs as u64);
         let mut flat = vec![0.0_f32; self.num_envs * 5];
+        let cpu0 = process_cpu_seconds();
         let t0 = Instant::now();
         for r in 0..rounds {
             for (k, chunk) in flat.chunks_mut(5).enumerate() {
@@ -124,6 +132,7 @@ impl BenchArgs {
             vec_env.step(VecAction::Continuous(&flat))?;
         }
         let vector = (rounds * self.num_envs as u64) as f64 / t0.elapsed().as_secs_f64();
+        let vector_cpu = per_cpu_second(rounds * self.num_envs as u64, cpu0);
 
         let line = BenchLine {
             env: self.env.id(),
@@ -132,6 +141,8 @@ impl BenchArgs {
             threads: rayon_threads(),
             single_env_steps_per_s: single,
             vec_env_steps_per_s: vector,
+            single_env_steps_per_cpu_s: single_cpu,
+            vec_env_steps_per_cpu_s: vector_cpu,
             env_physics_steps_per_s: self.steps as f64 / in_env_physics,
             env_overhead: elapsed / in_env_physics - 1.0,
             raw_physics_steps_per_s: raw,
@@ -149,6 +160,12 @@ impl BenchArgs {
                 "vector env ({:>2})     {:>10.0} steps/s on {} threads",
                 line.num_envs, line.vec_env_steps_per_s, line.threads
             );
+            if let (Some(s), Some(v)) = (
+                line.single_env_steps_per_cpu_s,
+                line.vec_env_steps_per_cpu_s,
+            ) {
+                println!("per CPU-second      {s:>10.0} single, {v:.0} vector");
+            }
             println!(
                 "rapier in the env   {:>10.0} steps/s",
                 line.env_physics_steps_per_s
@@ -166,4 +183,21 @@ impl BenchArgs {
 
 fn rayon_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// CPU time of every thread of this process so far, in seconds, from
+/// `/proc/self/task/*/schedstat` (Linux); `None` where that is unreadable.
+fn process_cpu_seconds() -> Option<f64> {
+    let mut ns: u64 = 0;
+    for entry in std::fs::read_dir("/proc/self/task").ok()? {
+        let text = std::fs::read_to_string(entry.ok()?.path().join("schedstat")).ok()?;
+        ns += text.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(ns as f64 * 1e-9)
+}
+
+/// `steps` over the CPU seconds used since `cpu0`.
+fn per_cpu_second(steps: u64, cpu0: Option<f64>) -> Option<f64> {
+    let used = process_cpu_seconds()? - cpu0?;
+    (used > 0.0).then(|| steps as f64 / used)
 }

@@ -73,10 +73,13 @@ pub struct RolloutArgs {
     /// Write the first episode's frames as numbered PNGs into this folder.
     #[arg(long)]
     frames: Option<PathBuf>,
-    /// Write six evenly spaced frames of the first episode, side by side at
-    /// half size, as one PNG (a frame strip for docs).
+    /// Write six evenly spaced frames of the first episode (its first and
+    /// last included), side by side, as one PNG (a frame strip for docs).
     #[arg(long)]
     strip: Option<PathBuf>,
+    /// Shrink each strip frame by this integer factor (box filter).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=16))]
+    strip_downscale: u32,
     /// Simulated seconds between video frames.
     #[arg(long, default_value_t = 0.2)]
     frame_interval_s: f64,
@@ -315,7 +318,7 @@ impl RolloutArgs {
             let picks: Vec<RgbFrame> = (0..m)
                 .map(|k| frames[if m > 1 { k * (n - 1) / (m - 1) } else { 0 }].clone())
                 .collect();
-            let strip = envs::render::frame_strip(&picks, 2)?;
+            let strip = envs::render::frame_strip(&picks, self.strip_downscale)?;
             envs::render::write_png(&strip, path)?;
         }
         if let Some(path) = &self.video {

@@ -11,4 +11,5 @@ pub mod env_bench;
 pub mod env_rollout;
 pub mod evaluate;
 pub mod train;
+pub mod train_bc;
 pub mod train_task;

@@ -25,8 +25,9 @@
 //!
 //! A task config (a `task:` section: `configs/dishwashing.yaml`,
 //! `configs/bricklaying.yaml`) trains the labour env under the economic
-//! reward: see [`super::train_task`]. `--algorithm bc` (needs a
-//! demonstration source) is not wired yet and says so.
+//! reward: see [`super::train_task`]; `--algorithm bc` clones its scripted
+//! expert ([`super::train_bc`]). Classic-control envs have no expert, so
+//! `--algorithm bc` on them is refused.
 
 use super::train_task::{TaskPlan, fresh_task_plan, resume_task_plan};
 use anyhow::{Context, Result, anyhow, bail, ensure};
@@ -126,6 +127,12 @@ pub struct TrainArgs {
     /// Start the network from this checkpoint's weights (same env).
     #[arg(long, value_name = "CHECKPOINT")]
     pub(crate) init_from: Option<PathBuf>,
+    /// Expert episodes recorded for --algorithm bc (task configs).
+    #[arg(long, default_value_t = 5)]
+    pub(crate) demo_episodes: u64,
+    /// Skill of the scripted expert for --algorithm bc, in [0, 1].
+    #[arg(long, default_value_t = 1.0)]
+    pub(crate) demo_skill: f64,
 }
 
 /// How a run was started, beyond the learner's config; part of `config.yaml`.
@@ -218,8 +225,8 @@ impl TrainArgs {
         match self.algorithm.as_deref().unwrap_or("ppo") {
             "ppo" => Ok("ppo".to_owned()),
             "bc" => bail!(
-                "--algorithm bc needs demonstrations (--demos DIR), which `vp train` does not take yet; \
-                 use --algorithm ppo (optionally --init-from a BC checkpoint)"
+                "--algorithm bc needs demonstrations: `vp train` clones the scripted expert of a \
+                 task config (dishwashing, bricklaying); classic-control envs have none"
             ),
             other => bail!("unknown algorithm `{other}` (expected ppo or bc)"),
         }
@@ -229,12 +236,16 @@ impl TrainArgs {
         if self.episodes.is_some() && self.total_steps.is_some() {
             bail!("--episodes and --total-steps conflict: give one");
         }
-        let algorithm = self.check_algorithm()?;
         let config_path = self
             .config
             .as_deref()
             .context("--config FILE is required (or --resume RUN_DIR)")?;
-        let mut cfg = match load_run_config(config_path)? {
+        let source = load_run_config(config_path)?;
+        let algorithm = match &source {
+            RunSource::Classic(_) => self.check_algorithm()?,
+            RunSource::Task(_) => String::new(),
+        };
+        let mut cfg = match source {
             RunSource::Classic(cfg) => cfg,
             RunSource::Task(task) => {
                 return Ok(Plan::Task(Box::new(fresh_task_plan(

@@ -45,6 +45,7 @@ use train::{
 };
 
 use super::train::TrainArgs;
+use super::train_bc::run_bc;
 
 /// A labour env copy as PPO sees it.
 type EconEnv = EconomicRewardWrapper<Box<dyn Env>>;
@@ -84,6 +85,20 @@ pub struct TaskRunOptions {
     pub init_from: Option<String>,
     /// The config file the run was built from.
     pub source_config: String,
+    /// Expert episodes recorded for `bc`.
+    #[serde(default = "default_demo_episodes")]
+    pub demo_episodes: u64,
+    /// Skill of the scripted expert for `bc`, in [0, 1].
+    #[serde(default = "default_demo_skill")]
+    pub demo_skill: f64,
+}
+
+fn default_demo_episodes() -> u64 {
+    5
+}
+
+fn default_demo_skill() -> f64 {
+    1.0
 }
 
 /// A task run, resolved and staged (fresh) or reopened (resume).
@@ -110,14 +125,24 @@ pub(crate) fn fresh_task_plan(
     mut config: TaskConfig,
 ) -> Result<TaskPlan> {
     let file = path.display().to_string();
-    match args.algorithm.as_deref().unwrap_or("ppo") {
-        "ppo" => {}
-        "bc" => bail!(
-            "--algorithm bc on {file}: behaviour cloning of the scripted expert is not wired into \
-             `vp train` yet; train PPO (optionally --init-from a checkpoint)"
-        ),
+    let algorithm = match args.algorithm.as_deref().unwrap_or("ppo") {
+        "ppo" => "ppo",
+        "bc" => "bc",
         other => bail!("unknown algorithm `{other}` (expected ppo or bc)"),
-    }
+    };
+    ensure!(
+        algorithm == "ppo" || args.init_from.is_none(),
+        "--init-from starts PPO from a checkpoint; --algorithm bc trains from demonstrations"
+    );
+    ensure!(
+        args.demo_episodes >= 1,
+        "--demo-episodes must be at least 1"
+    );
+    ensure!(
+        (0.0..=1.0).contains(&args.demo_skill),
+        "--demo-skill must be in [0, 1], got {}",
+        args.demo_skill
+    );
     let env_id = args.env.clone().unwrap_or_else(|| config.task.name.clone());
     let spec = envs::spec(&env_id).map_err(|e| anyhow!("--env/task.name: {e}"))?;
     ensure!(
@@ -193,7 +218,7 @@ pub(crate) fn fresh_task_plan(
     };
     let options = TaskRunOptions {
         env_id: env_id.clone(),
-        algorithm: "ppo".to_owned(),
+        algorithm: algorithm.to_owned(),
         device: device.to_string(),
         eval_every_updates,
         max_episodes: args.episodes,
@@ -202,6 +227,8 @@ pub(crate) fn fresh_task_plan(
         enable_tiering: args.enable_tiering,
         init_from,
         source_config: file.clone(),
+        demo_episodes: args.demo_episodes,
+        demo_skill: args.demo_skill,
     };
     config.ppo = serde_json::to_value(&ppo)?;
     config.run = serde_json::to_value(&options)?;
@@ -256,6 +283,17 @@ impl WithBackend for TaskPlan {
         } = self;
         let env_id = options.env_id.clone();
         let seed = config.training.seed;
+        if options.algorithm == "bc" {
+            return match folder {
+                TaskFolder::Staged(staged) => {
+                    run_bc::<B>(&config, &options, &ppo_config, &yaml, staged, &device)
+                }
+                TaskFolder::Resume(run) => bail!(
+                    "--resume {}: a behaviour-cloning run trains in one go and has nothing to resume",
+                    run.root().display()
+                ),
+            };
+        }
         let shaping = ShapingSchedule::from(&config);
         let venv = econ_venv(&config, &env_id, &yaml, ppo_config.num_envs, shaping.at(0))?;
         let mut scorer = config.episode_scorer()?;
@@ -268,6 +306,21 @@ impl WithBackend for TaskPlan {
                     let model = import_params(ppo.model().clone(), &ckpt.model_map(), &device)
                         .map_err(|e| anyhow!("--init-from {path}: {e}"))?;
                     ppo = ppo.with_model(model)?;
+                    // The network expects observations normalised as it
+                    // was trained; continue from those statistics.
+                    if let Some(obs) = ckpt.meta.normalization.obs {
+                        ensure!(
+                            ppo_config.normalize_observation,
+                            "--init-from {path}: the policy was trained on normalised observations; \
+                             set ppo.normalize_observation: true"
+                        );
+                        let reward = ppo.venv().normalization_state().reward;
+                        ppo.venv_mut()
+                            .set_normalization_state(&envs::NormalizationState {
+                                obs: Some(obs),
+                                reward,
+                            })?;
+                    }
                 }
                 (ppo, staged.commit()?, None, f64::NEG_INFINITY)
             }

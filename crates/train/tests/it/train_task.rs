@@ -192,3 +192,66 @@ fn bad_task_overrides_fail_with_one_line_and_leave_no_run_folder() {
         assert!(!run.exists(), "{extra:?} left a run folder");
     }
 }
+
+#[test]
+fn behaviour_cloning_run_saves_a_checkpoint_that_evaluates_and_warm_starts_ppo() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tiny_dishwashing_config(tmp.path());
+    let bc_run = tmp.path().join("bc");
+    let out = vp(&[
+        "train",
+        "--config",
+        &config,
+        "--algorithm",
+        "bc",
+        "--demo-episodes",
+        "2",
+        "--run-dir",
+        &bc_run.display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(bc_run.join("checkpoints/model_latest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(meta["algorithm"], "bc");
+    assert!(
+        meta["normalization"]["obs"].is_object(),
+        "the observation statistics travel with the policy"
+    );
+    // 2 episodes of 100 control steps.
+    assert_eq!(meta["global_step"], 200);
+    assert_eq!(data_rows(&bc_run.join("eval.csv")).len(), 1);
+
+    let ckpt = bc_run
+        .join("checkpoints/model_latest")
+        .display()
+        .to_string();
+    let out = vp(&["evaluate", "--policy", &ckpt, "--episodes", "2", "--json"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+
+    let ppo_run = tmp.path().join("ppo");
+    let out = vp(&[
+        "train",
+        "--config",
+        &config,
+        "--total-steps",
+        "256",
+        "--init-from",
+        &ckpt,
+        "--run-dir",
+        &ppo_run.display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let resolved = std::fs::read_to_string(ppo_run.join("config.yaml")).unwrap();
+    assert!(resolved.contains("init_from:"), "{resolved}");
+
+    // A BC run has nothing to resume.
+    let out = vp(&["train", "--resume", &bc_run.display().to_string()]);
+    assert!(!out.status.success());
+    assert!(
+        stderr_of(&out).contains("nothing to resume"),
+        "{}",
+        stderr_of(&out)
+    );
+}

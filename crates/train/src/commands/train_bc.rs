@@ -1,0 +1,261 @@
+//! `vp train --algorithm bc` on a task config: behaviour cloning of the
+//! task's scripted expert, saved as a PPO-shaped checkpoint.
+//!
+//! Top to bottom: the expert (`envs::DishwashingExpert` or
+//! `BricklayingExpert` at `--demo-skill`) plays `--demo-episodes` episodes
+//! of the env built from the resolved config; their (observation, action)
+//! pairs, observations normalised with the demonstrations' own statistics
+//! (as PPO's observation normaliser would, clip ±10), train the actor PPO
+//! builds for this env (`policies::train_bc`, the `bc:` section, Gaussian
+//! NLL by default so the action noise is fitted too). The cloned policy is
+//! evaluated like a PPO run (economics with 95 % CIs into `eval.csv`) and
+//! saved as `model_latest` and `model_best` with its observation
+//! statistics, so `vp evaluate` reads it and `vp train --init-from` starts
+//! PPO from it, normaliser included. Per-epoch losses go to TensorBoard
+//! under `bc/`; the demonstrations' economics are logged as text.
+
+use anyhow::{Context, Result, anyhow, bail};
+use burn::tensor::backend::AutodiffBackend;
+use economics::TaskConfig;
+use envs::{
+    BricklayingConfig, BricklayingEnv, BricklayingExpert, DishwashingConfig, DishwashingEnv,
+    DishwashingExpert, Env, NormalizationState, ObsNormConfig, ObsNormalizer, RunningMeanStd,
+};
+use policies::{
+    BcConfig, BcLoss, Checkpoint, CheckpointMeta, Demonstrations, PolicySnapshot, PpoConfig,
+    RngState, evaluate_episodes, export_params, train_bc,
+};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::process::ExitCode;
+use train::{RunLogger, RunStatus, StagedRunDir};
+
+use super::train_task::{TaskRunOptions, econ_venv, economic_summary};
+
+/// Trains, evaluates and saves a BC run into the staged folder.
+pub(crate) fn run_bc<B: AutodiffBackend>(
+    config: &TaskConfig,
+    options: &TaskRunOptions,
+    ppo: &PpoConfig,
+    yaml: &str,
+    staged: StagedRunDir,
+    device: &B::Device,
+) -> Result<ExitCode> {
+    let seed = config.training.seed;
+    let bc = bc_config(config)?;
+    let (mut demos, demo_units) = collect_demonstrations(
+        &options.env_id,
+        yaml,
+        options.demo_episodes,
+        options.demo_skill,
+        seed,
+    )?;
+    let obs_stats = normalise_observations(&mut demos)?;
+
+    let probe = econ_venv(config, &options.env_id, yaml, 1, 0.0)?;
+    let net = policies::ppo::network_config(ppo, probe.observation_space(), probe.action_space())?;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (model, report) = train_bc::<B, _>(&bc, &net, &demos, device, &mut rng)?;
+
+    let run = staged.commit()?;
+    let mut logger = RunLogger::create(&run)?;
+    logger
+        .tensorboard()
+        .add_text("config", &format!("```yaml\n{yaml}```"), 0)?;
+    logger.tensorboard().add_text(
+        "bc/demonstrations",
+        &format!(
+            "{} expert episodes at skill {}: {} (observation, action) pairs, units per episode {demo_units:?}",
+            options.demo_episodes,
+            options.demo_skill,
+            demos.len()
+        ),
+        0,
+    )?;
+    for (epoch, (train_loss, val_loss)) in report
+        .train_losses
+        .iter()
+        .zip(&report.val_losses)
+        .enumerate()
+    {
+        let step = epoch as u64 + 1;
+        logger.log_scalars(
+            &[("bc/train_loss", *train_loss), ("bc/val_loss", *val_loss)],
+            step,
+        )?;
+    }
+
+    let snapshot = PolicySnapshot::new(&model);
+    let episodes = usize::try_from(config.training.eval_episodes)?;
+    let venv = econ_venv(config, &options.env_id, yaml, episodes.min(8), 0.0)?;
+    let records = evaluate_episodes(
+        &snapshot,
+        venv,
+        episodes,
+        seed + 1_000_000,
+        Some(&obs_stats),
+    )?;
+    let step = demos.len() as u64;
+    let summary = economic_summary(config, step, &records)?;
+    logger.log_eval_summary(&summary)?;
+    logger.commit()?;
+
+    let mut metrics = std::collections::BTreeMap::new();
+    metrics.insert("bc/best_val_loss".to_owned(), report.best_val_loss);
+    metrics.insert("eval/wage_parity".to_owned(), summary.wage_parity.mean);
+    metrics.insert("eval/mp_r".to_owned(), summary.mp_r.mean);
+    let mut ckpt = Checkpoint {
+        meta: CheckpointMeta {
+            format_version: policies::CHECKPOINT_FORMAT_VERSION,
+            algorithm: "bc".to_owned(),
+            config: serde_json::to_value(&bc)?,
+            env_id: options.env_id.clone(),
+            observation_space: probe.observation_space().clone(),
+            action_space: probe.action_space().clone(),
+            network: net,
+            global_step: step,
+            update: report.train_losses.len() as u64,
+            normalization: NormalizationState {
+                obs: Some(obs_stats),
+                reward: None,
+            },
+            optimizer_step: 0,
+            rng: Some(RngState::capture(&rng)),
+            metrics,
+            git_commit: std::env::current_dir()
+                .ok()
+                .and_then(|d| policies::git_commit(&d)),
+            weights_file: String::new(),
+            weights_len: 0,
+            weights_fnv1a64: String::new(),
+        },
+        model: export_params(&model),
+        optimizer: Vec::new(),
+    };
+    ckpt.save(&run.checkpoints_dir(), "model_best")?;
+    ckpt.save(&run.checkpoints_dir(), "model_latest")?;
+    logger.tensorboard().end_session(RunStatus::Success)?;
+    logger.commit()?;
+    println!(
+        "{}: behaviour cloning on {} pairs, best validation loss {:.4} (epoch {}); \
+         eval MP_r {:.2}/h, wage parity {:.3} [{:.3}, {:.3}] over {} episodes",
+        run.root().display(),
+        demos.len(),
+        report.best_val_loss,
+        report.best_epoch + 1,
+        summary.mp_r.mean,
+        summary.wage_parity.mean,
+        summary.wage_parity.lo,
+        summary.wage_parity.hi,
+        summary.episodes
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The `bc:` section (defaults where absent), Gaussian NLL unless it says
+/// otherwise: the fitted log-std keeps PPO's exploration noise near the
+/// expert's own spread after a warm start.
+fn bc_config(config: &TaskConfig) -> Result<BcConfig> {
+    let mut section = config.bc.clone();
+    if section.is_null() {
+        section = serde_json::json!({});
+    }
+    if section.get("loss").is_none()
+        && let Some(map) = section.as_object_mut()
+    {
+        map.insert(
+            "loss".to_owned(),
+            serde_json::to_value(BcLoss::GaussianNll)?,
+        );
+    }
+    let bc: BcConfig = serde_json::from_value(section).map_err(|e| anyhow!("bc: {e}"))?;
+    bc.validate().map_err(|e| anyhow!("{e}"))?;
+    Ok(bc)
+}
+
+/// The expert's (observation, action) pairs over `episodes` episodes
+/// (episode `i` seeded `seed + i`), and the units each episode completed.
+fn collect_demonstrations(
+    env_id: &str,
+    yaml: &str,
+    episodes: u64,
+    skill: f64,
+    seed: u64,
+) -> Result<(Demonstrations, Vec<u32>)> {
+    let skill = skill as f32;
+    match env_id {
+        envs::DISHWASHING_ID => {
+            let mut env =
+                DishwashingEnv::new(DishwashingConfig::from_yaml_str(yaml, "config.yaml")?)?;
+            let mut expert = DishwashingExpert::new(skill, seed);
+            record_expert(&mut env, episodes, seed, |env, first| {
+                if first {
+                    expert.reset();
+                }
+                expert.act(env)
+            })
+        }
+        envs::BRICKLAYING_ID => {
+            let mut env =
+                BricklayingEnv::new(BricklayingConfig::from_yaml_str(yaml, "config.yaml")?)?;
+            let mut expert = BricklayingExpert::new(skill, seed);
+            record_expert(&mut env, episodes, seed, |env, first| {
+                if first {
+                    expert.reset();
+                }
+                expert.act(env)
+            })
+        }
+        other => bail!("--algorithm bc: env `{other}` has no scripted expert"),
+    }
+}
+
+/// Runs `act` (told when an episode starts) on `env` for `episodes`
+/// episodes, recording what it saw and did.
+fn record_expert<E: Env>(
+    env: &mut E,
+    episodes: u64,
+    seed: u64,
+    mut act: impl FnMut(&E, bool) -> [f32; 5],
+) -> Result<(Demonstrations, Vec<u32>)> {
+    let d_obs = env.observation_space().flat_size();
+    let mut demos = Demonstrations {
+        d_obs,
+        d_act: 5,
+        obs: Vec::new(),
+        actions: Vec::new(),
+    };
+    let mut obs = vec![0.0f32; d_obs];
+    let mut units = Vec::new();
+    for episode in 0..episodes {
+        env.reset_into(Some(seed + episode), &mut obs)?;
+        let mut first = true;
+        loop {
+            let action = act(env, first);
+            first = false;
+            demos.push(&obs, &action);
+            let t = env.step_into(envs::Action::Continuous(&action), &mut obs)?;
+            if t.terminated || t.truncated {
+                units.push(t.info.units_completed);
+                break;
+            }
+        }
+    }
+    if demos.is_empty() {
+        bail!("--demo-episodes must be at least 1");
+    }
+    Ok((demos, units))
+}
+
+/// Normalises the demonstrations' observations in place with their own
+/// mean and variance; returns the statistics for the checkpoint.
+fn normalise_observations(demos: &mut Demonstrations) -> Result<RunningMeanStd> {
+    let mut stats = RunningMeanStd::new(demos.d_obs);
+    stats
+        .update(&demos.obs)
+        .context("demonstration statistics")?;
+    let mut normalizer = ObsNormalizer::new(demos.d_obs, ObsNormConfig::default());
+    normalizer.set_state(stats.clone())?;
+    normalizer.normalize(&mut demos.obs);
+    Ok(stats)
+}
