@@ -37,7 +37,7 @@ impl WithBackend for Job {
             train_secs += last.elapsed().as_secs_f64();
             rollout_secs += u.rollout_secs;
             learn_secs += u.learn_secs;
-            if u.update % eval_every == 0 || ppo.is_done() {
+            if u.update.is_multiple_of(eval_every) || ppo.is_done() {
                 match ppo.evaluate(episodes, 10_000 + seed) {
                     Ok(r) => evals.push((u.global_step, r.iter().sum::<f64>() / r.len() as f64)),
                     Err(e) => {

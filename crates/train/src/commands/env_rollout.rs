@@ -253,7 +253,7 @@ impl RolloutArgs {
             runner.reset(self.seed + ep, &mut obs)?;
             let mut steps = 0u64;
             let info: Info = loop {
-                if record && ep == 0 && steps % frame_every == 0 {
+                if record && ep == 0 && steps.is_multiple_of(frame_every) {
                     frames.extend(runner.env().render());
                 }
                 let a = match self.policy {

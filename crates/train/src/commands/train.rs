@@ -550,7 +550,7 @@ impl WithBackend for TrainPlan {
             let episodes_reached = opts.max_episodes.is_some_and(|n| episodes_done >= n);
             let stop_asked = shutdown.requested();
             let last = ppo.is_done() || episodes_reached;
-            if upd.update % opts.eval_every == 0 || last {
+            if upd.update.is_multiple_of(opts.eval_every) || last {
                 let returns = ppo.evaluate(
                     resolved.eval_episodes,
                     resolved.seed + EVAL_SEED_OFFSET + upd.update,

@@ -392,7 +392,7 @@ impl WithBackend for TaskPlan {
             let episodes_reached = options.max_episodes.is_some_and(|n| episodes_done >= n);
             let stop_asked = shutdown.requested();
             let last = ppo.is_done() || episodes_reached;
-            if upd.update % options.eval_every_updates == 0 || last {
+            if upd.update.is_multiple_of(options.eval_every_updates) || last {
                 let summary = evaluate_economics(&ppo, &config, &yaml, step, seed + upd.update)?;
                 logger.log_eval_summary(&summary)?;
                 if let Some(frame) = eval_frame(&ppo, &config, &yaml, seed)? {
