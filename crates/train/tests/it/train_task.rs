@@ -255,3 +255,73 @@ fn behaviour_cloning_run_saves_a_checkpoint_that_evaluates_and_warm_starts_ppo()
         stderr_of(&out)
     );
 }
+
+#[test]
+fn sigkilled_task_runs_resume_with_exact_logs_and_loadable_checkpoints() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tiny_dishwashing_config(tmp.path());
+    let run = tmp.path().join("run");
+    let dir = run.display().to_string();
+    // First session writes the folder and a first checkpoint, then runs on.
+    let out = train(&config, &run, 256);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    // Kill later sessions at staggered moments: mid-rollout, mid-checkpoint,
+    // whatever each lands on.
+    for (round, delay_ms) in [150u64, 400, 250, 600].into_iter().enumerate() {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vp"))
+            .args(["train", "--resume", &dir, "--total-steps", "100000"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("vp starts");
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reaped");
+        let meta = std::fs::read_to_string(run.join("checkpoints/model_latest.json"))
+            .expect("a checkpoint survives every kill");
+        serde_json::from_str::<serde_json::Value>(&meta)
+            .unwrap_or_else(|e| panic!("round {round}: torn sidecar: {e}"));
+    }
+    // A clean finishing session: every episode once, in order.
+    let out = vp(&[
+        "train",
+        "--resume",
+        &dir,
+        "--total-steps",
+        "100000",
+        "--episodes",
+        "1",
+    ]);
+    assert!(!out.status.success(), "--episodes conflicts with --resume");
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run.join("checkpoints/model_latest.json")).unwrap(),
+    )
+    .unwrap();
+    let step = meta["global_step"].as_u64().unwrap();
+    let out = vp(&[
+        "train",
+        "--resume",
+        &dir,
+        "--total-steps",
+        &(step + 512).to_string(),
+    ]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let rows = data_rows(&run.join("training_metrics.csv"));
+    let episodes: Vec<u64> = rows.iter().map(|r| r[0] as u64).collect();
+    assert_eq!(episodes, (0..episodes.len() as u64).collect::<Vec<_>>());
+    assert!(
+        episodes.len() > 2,
+        "the sessions made progress: {episodes:?}"
+    );
+    let evals: Vec<u64> = data_rows(&run.join("eval.csv"))
+        .iter()
+        .map(|r| r[0] as u64)
+        .collect();
+    let mut sorted = evals.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(evals, sorted, "evaluations once each, in step order");
+    let ckpt = run.join("checkpoints/model_latest").display().to_string();
+    let out = vp(&["evaluate", "--policy", &ckpt, "--episodes", "1", "--json"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+}
