@@ -37,11 +37,12 @@ use policies::{
     Checkpoint, Control, DeviceChoice, Ppo, PpoConfig, PpoRunConfig, WithBackend, import_params,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 use train::{
-    EvalSummary, MeanCi, Progress, ResumePoint, RunDir, RunLogger, RunStatus, Shutdown,
+    EvalSummary, HParam, MeanCi, Progress, ResumePoint, RunDir, RunLogger, RunStatus, Shutdown,
     StagedRunDir,
 };
 
@@ -529,6 +530,10 @@ impl WithBackend for TrainPlan {
             logger
                 .tensorboard()
                 .add_text("config", &format!("```yaml\n{yaml}```"), 0)?;
+            let config = serde_json::to_value(&resolved)?;
+            logger
+                .tensorboard()
+                .add_hparams(&hparams_of(&config), &run.name())?;
         }
         logger.flush()?;
         let shutdown = Shutdown::install()?;
@@ -673,4 +678,38 @@ fn extend_checkpoint(run: &RunDir, steps: u64) -> Result<()> {
     policies::write_atomic(&run.config_path(), yaml.as_bytes())?;
     ckpt.save(&run.checkpoints_dir(), "model_latest")?;
     Ok(())
+}
+
+/// The scalar leaves of a resolved config (`ppo.learning_rate`,
+/// `reward.alpha_initial`, `env_id`...) as TensorBoard hyperparameters.
+pub(crate) fn hparams_of(config: &serde_json::Value) -> BTreeMap<String, HParam> {
+    fn walk(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<String, HParam>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, v) in map {
+                    let name = if prefix.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{prefix}.{key}")
+                    };
+                    walk(&name, v, out);
+                }
+            }
+            serde_json::Value::Number(n) => {
+                if let Some(v) = n.as_f64().filter(|v| v.is_finite()) {
+                    out.insert(prefix.to_owned(), HParam::Number(v));
+                }
+            }
+            serde_json::Value::Bool(b) => {
+                out.insert(prefix.to_owned(), HParam::Bool(*b));
+            }
+            serde_json::Value::String(t) => {
+                out.insert(prefix.to_owned(), HParam::Text(t.clone()));
+            }
+            serde_json::Value::Null | serde_json::Value::Array(_) => {}
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk("", config, &mut out);
+    out
 }

@@ -44,7 +44,7 @@ use train::{
     EvalSummary, Progress, ResumePoint, RunDir, RunLogger, RunStatus, Shutdown, StagedRunDir,
 };
 
-use super::train::TrainArgs;
+use super::train::{TrainArgs, hparams_of};
 use super::train_bc::run_bc;
 
 /// A labour env copy as PPO sees it.
@@ -359,6 +359,14 @@ impl WithBackend for TaskPlan {
             logger
                 .tensorboard()
                 .add_text("config", &format!("```yaml\n{yaml}```"), 0)?;
+            let mut resolved = serde_json::to_value(&config)?;
+            if let Some(map) = resolved.as_object_mut() {
+                // The env's physics parameters are not hyperparameters.
+                map.remove("env");
+            }
+            logger
+                .tensorboard()
+                .add_hparams(&hparams_of(&resolved), &run.name())?;
         }
         logger.flush()?;
         let mut detector = config.convergence.detector()?;

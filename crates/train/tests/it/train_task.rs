@@ -118,6 +118,13 @@ fn task_config_run_logs_every_episode_with_economics_and_evaluates_them() {
         events.iter().any(|(_, f)| !f.images().is_empty()),
         "an evaluation frame"
     );
+    let hparams = events
+        .iter()
+        .find_map(|(_, f)| f.hparams())
+        .expect("hyperparameters for TensorBoard's hparams tab");
+    for key in ["ppo.learning_rate", "reward.alpha_initial", "run.env_id"] {
+        assert!(hparams.hparams.contains_key(key), "{key}");
+    }
 
     let ckpt = run.join("checkpoints/model_latest").display().to_string();
     let out = vp(&[
