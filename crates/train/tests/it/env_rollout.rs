@@ -32,6 +32,7 @@ fn env_rollout_json_prints_one_object_per_episode_with_the_economics_keys() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = small_dish_config(dir.path());
     let frames = dir.path().join("frames");
+    let strip = dir.path().join("strip.png");
     let out = vp(&[
         "env",
         "rollout",
@@ -50,6 +51,10 @@ fn env_rollout_json_prints_one_object_per_episode_with_the_economics_keys() {
         &frames.display().to_string(),
         "--frame-interval-s",
         "2.0",
+        "--strip",
+        &strip.display().to_string(),
+        "--strip-downscale",
+        "2",
     ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
@@ -78,6 +83,13 @@ fn env_rollout_json_prints_one_object_per_episode_with_the_economics_keys() {
     }
     let pngs = std::fs::read_dir(&frames).expect("frames folder").count();
     assert!(pngs >= 2, "{pngs} frames written");
+    // The strip: up to six 256-pixel frames at half size, side by side
+    // (sizes read from the PNG's IHDR chunk).
+    let png = std::fs::read(&strip).expect("strip written");
+    assert_eq!(&png[1..4], b"PNG");
+    let width = u32::from_be_bytes(png[16..20].try_into().expect("4 bytes"));
+    let height = u32::from_be_bytes(png[20..24].try_into().expect("4 bytes"));
+    assert_eq!((width, height), (pngs.min(6) as u32 * 128, 128));
 }
 
 #[test]
@@ -188,6 +200,13 @@ fn env_bench_json_names_each_figure() {
         "overhead_vs_idle_physics",
     ] {
         assert!(v[key].as_f64().is_some_and(f64::is_finite), "{key} in {v}");
+    }
+    // Per-CPU-second figures are null where the OS does not report CPU time.
+    for key in ["single_env_steps_per_cpu_s", "vec_env_steps_per_cpu_s"] {
+        assert!(
+            v[key].is_null() || v[key].as_f64().is_some_and(|x| x > 0.0),
+            "{key} in {v}"
+        );
     }
 }
 
