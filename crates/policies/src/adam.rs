@@ -1,11 +1,16 @@
-//! Adam with a global gradient-norm clip, its state keyed by parameter path.
+//! Adam with a global gradient-norm clip, its state named by parameter path.
 //!
 //! PyTorch's `torch.optim.Adam` update (bias-corrected first and second
 //! moments, `eps` added outside the square root), preceded by
 //! `clip_grad_norm_` over *all* parameters together, as CleanRL does.
 //! burn's own clipping works per tensor, and its optimizer state is keyed
-//! by random `ParamId`s; keying by path makes the state a plain list of named
-//! tensors that a checkpoint can store and a new process can load.
+//! by random `ParamId`s; naming it by path makes the state a plain list of
+//! named tensors that a checkpoint can store and a new process can load.
+//!
+//! The moments of all parameters live in two flat vectors (gradients
+//! concatenated in visit order), so a step costs a few ops on one vector
+//! plus one slice-and-subtract per parameter, not a dozen small ops per
+//! parameter; the arithmetic is elementwise, so the result is the same.
 
 use std::collections::HashMap;
 
@@ -52,12 +57,32 @@ impl Default for AdamConfig {
     }
 }
 
-/// Adam's state: step count and per-parameter moments (flattened).
+/// Adam's state: step count and the moments of every parameter, kept as
+/// two flat vectors (the parameters' flattened gradients concatenated in
+/// visit order), so that one update is a handful of tensor ops on one
+/// vector instead of a dozen per parameter.
 #[derive(Debug, Clone)]
 pub struct Adam<B: Backend> {
     config: AdamConfig,
     step: u64,
-    moments: HashMap<String, (Tensor<B, 1>, Tensor<B, 1>)>,
+    /// The parameters the moments cover, in visit order.
+    layout: Vec<Slot>,
+    /// First and second moments of `layout`, concatenated, `[Σ numel]`.
+    moments: Option<(Tensor<B, 1>, Tensor<B, 1>)>,
+    /// Moments of parameters outside `layout` (imported, or without a
+    /// gradient at the last step), by path; they wait unchanged.
+    parked: HashMap<String, (Tensor<B, 1>, Tensor<B, 1>)>,
+}
+
+/// A parameter's place in the flat moment vectors.
+#[derive(Debug, Clone, PartialEq)]
+struct Slot {
+    /// Position among the module's float parameters, in visit order.
+    index: usize,
+    /// Dotted module path (the checkpoint name).
+    path: String,
+    /// Number of elements.
+    numel: usize,
 }
 
 impl<B: Backend> Adam<B> {
@@ -66,7 +91,9 @@ impl<B: Backend> Adam<B> {
         Self {
             config,
             step: 0,
-            moments: HashMap::new(),
+            layout: Vec::new(),
+            moments: None,
+            parked: HashMap::new(),
         }
     }
 
@@ -78,66 +105,159 @@ impl<B: Backend> Adam<B> {
     /// Applies one update to `module` and returns it with the global
     /// gradient norm measured before clipping. With `max_grad_norm`, all
     /// gradients are scaled by `max_grad_norm / (norm + 1e-6)` when that is
-    /// below 1 (PyTorch's `clip_grad_norm_`).
+    /// below 1 (PyTorch's `clip_grad_norm_`). Parameters without a gradient
+    /// are left alone, moments included (as `torch.optim.Adam` skips them).
     pub fn step<AB, M>(
         &mut self,
         lr: f64,
         module: M,
-        grads: GradientsParams,
+        mut grads: GradientsParams,
         max_grad_norm: Option<f64>,
     ) -> (M, f64)
     where
         AB: AutodiffBackend<InnerBackend = B>,
         M: AutodiffModule<AB>,
     {
-        let mut norm = GradNorm::<B> {
-            grads: &grads,
-            sums: Vec::new(),
+        let cfg = self.config;
+        self.step += 1;
+        let mut collect = CollectGrads::<B> {
+            grads: &mut grads,
+            index: 0,
+            found: Vec::new(),
         };
-        module.visit(&mut norm);
-        let grad_norm = if norm.sums.is_empty() {
-            0.0
-        } else {
-            f64::from(Tensor::cat(norm.sums, 0).sum().into_scalar().elem::<f32>()).sqrt()
-        };
+        module.visit(&mut collect);
+        let mut found = collect.found;
+        if found.is_empty() {
+            return (module, 0.0);
+        }
+        // The same parameters as last time (the normal case), or a new layout.
+        let same = found.len() == self.layout.len()
+            && found
+                .iter()
+                .zip(&self.layout)
+                .all(|(f, s)| f.index == s.index && f.grad.dims()[0] == s.numel);
+        if !same {
+            let mut names = Vec::new();
+            module.visit(&mut PathsOf {
+                path: Vec::new(),
+                out: &mut names,
+            });
+            self.relayout(&found, &names);
+        }
+
+        // Global norm: Σ over parameters of Σ g², as clip_grad_norm_.
+        let sums: Vec<Tensor<B, 1>> = found
+            .iter()
+            .map(|f| f.grad.clone().square().sum())
+            .collect();
+        let grad_norm = f64::from(Tensor::cat(sums, 0).sum().into_scalar().elem::<f32>()).sqrt();
         let scale = match max_grad_norm {
             Some(max) if grad_norm > max => max / (grad_norm + 1e-6),
             _ => 1.0,
         };
-        self.step += 1;
+        let g = Tensor::cat(found.drain(..).map(|f| f.grad).collect(), 0); // [n]
+        let g = if scale < 1.0 { g.mul_scalar(scale) } else { g };
         let t = i32::try_from(self.step).unwrap_or(i32::MAX);
-        let bias1 = 1.0 - self.config.beta1.powi(t);
-        let bias2 = 1.0 - self.config.beta2.powi(t);
-        let mut mapper = AdamMapper {
-            adam: self,
-            grads,
-            path: Vec::new(),
-            lr,
-            scale,
-            bias1,
-            bias2,
+        let bias1 = 1.0 - cfg.beta1.powi(t);
+        let bias2 = 1.0 - cfg.beta2.powi(t);
+        let (m, v) = match self.moments.take() {
+            Some((m, v)) => (
+                m.mul_scalar(cfg.beta1) + g.clone().mul_scalar(1.0 - cfg.beta1),
+                v.mul_scalar(cfg.beta2) + g.square().mul_scalar(1.0 - cfg.beta2),
+            ),
+            None => (
+                g.clone().mul_scalar(1.0 - cfg.beta1),
+                g.square().mul_scalar(1.0 - cfg.beta2),
+            ),
         };
-        let module = module.map(&mut mapper);
+        let denom = v
+            .clone()
+            .sqrt()
+            .div_scalar(bias2.sqrt())
+            .add_scalar(cfg.eps);
+        let delta = (m.clone() / denom).mul_scalar(lr / bias1); // [n]
+        self.moments = Some((m, v));
+        let mut apply = ApplyDelta {
+            layout: &self.layout,
+            delta,
+            next: 0,
+            offset: 0,
+            index: 0,
+        };
+        let module = module.map(&mut apply);
         (module, grad_norm)
+    }
+
+    /// Makes `found` (parameters with a gradient, in visit order) the
+    /// layout of the flat moments. Moments of parameters that drop out are
+    /// parked by path; parameters that join take theirs from the parked ones
+    /// or start at zero.
+    fn relayout(&mut self, found: &[FoundGrad<B>], names: &[String]) {
+        let fresh = self.moments.is_none() && self.parked.is_empty();
+        if let Some((m, v)) = self.moments.take() {
+            let mut offset = 0;
+            for s in &self.layout {
+                let r = offset..offset + s.numel;
+                offset += s.numel;
+                self.parked.insert(
+                    s.path.clone(),
+                    (m.clone().slice(r.clone()), v.clone().slice(r)),
+                );
+            }
+        }
+        self.layout = found
+            .iter()
+            .map(|f| Slot {
+                index: f.index,
+                path: names.get(f.index).cloned().unwrap_or_default(),
+                numel: f.grad.dims()[0],
+            })
+            .collect();
+        if fresh {
+            return; // The first step sets the moments.
+        }
+        let (mut ms, mut vs) = (Vec::new(), Vec::new());
+        for (s, f) in self.layout.iter().zip(found) {
+            let (m, v) = self.parked.remove(&s.path).unwrap_or_else(|| {
+                let z = f.grad.zeros_like();
+                (z.clone(), z)
+            });
+            ms.push(m);
+            vs.push(v);
+        }
+        self.moments = Some((Tensor::cat(ms, 0), Tensor::cat(vs, 0)));
     }
 
     /// The moments as named host tensors (`m.<path>`, `v.<path>`), sorted by
     /// name, for checkpoints.
     pub fn export_state(&self) -> Vec<NamedTensor> {
-        let mut out = Vec::with_capacity(2 * self.moments.len());
-        for (path, (m, v)) in &self.moments {
-            for (prefix, t) in [("m", m), ("v", v)] {
-                let data = t
-                    .to_data()
-                    .convert::<f32>()
-                    .into_vec::<f32>()
-                    .expect("converted to f32");
+        let host = |t: &Tensor<B, 1>| {
+            t.to_data()
+                .convert::<f32>()
+                .into_vec::<f32>()
+                .expect("converted to f32")
+        };
+        let mut out = Vec::new();
+        let mut push = |path: &str, m: Vec<f32>, v: Vec<f32>| {
+            for (prefix, data) in [("m", m), ("v", v)] {
                 out.push(NamedTensor {
                     name: format!("{prefix}.{path}"),
                     shape: vec![data.len()],
                     data,
                 });
             }
+        };
+        if let Some((m, v)) = &self.moments {
+            let (m, v) = (host(m), host(v));
+            let mut offset = 0;
+            for s in &self.layout {
+                let r = offset..offset + s.numel;
+                offset += s.numel;
+                push(&s.path, m[r.clone()].to_vec(), v[r].to_vec());
+            }
+        }
+        for (path, (m, v)) in &self.parked {
+            push(path, host(m), host(v));
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         out
@@ -184,73 +304,85 @@ impl<B: Backend> Adam<B> {
             )));
         }
         self.step = step;
-        self.moments = moments;
+        self.layout.clear();
+        self.moments = None;
+        self.parked = moments;
         Ok(())
     }
 }
 
-/// Sums of squared gradients, one `[1]` tensor per parameter.
-struct GradNorm<'a, B: Backend> {
-    grads: &'a GradientsParams,
-    sums: Vec<Tensor<B, 1>>,
+/// A parameter's flattened gradient and its position in visit order.
+struct FoundGrad<B: Backend> {
+    index: usize,
+    grad: Tensor<B, 1>, // [numel]
 }
 
-impl<AB: AutodiffBackend> ModuleVisitor<AB> for GradNorm<'_, AB::InnerBackend> {
+/// Takes every float parameter's gradient out of `grads`, flattened.
+struct CollectGrads<'a, B: Backend> {
+    grads: &'a mut GradientsParams,
+    index: usize,
+    found: Vec<FoundGrad<B>>,
+}
+
+impl<AB: AutodiffBackend> ModuleVisitor<AB> for CollectGrads<'_, AB::InnerBackend> {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<AB, D>>) {
-        if let Some(g) = self.grads.get::<AB::InnerBackend, D>(param.id) {
-            self.sums.push(g.square().sum());
+        if let Some(g) = self.grads.remove::<AB::InnerBackend, D>(param.id) {
+            self.found.push(FoundGrad {
+                index: self.index,
+                grad: g.flatten::<1>(0, D - 1),
+            });
         }
+        self.index += 1;
     }
 }
 
-struct AdamMapper<'a, B: Backend> {
-    adam: &'a mut Adam<B>,
-    grads: GradientsParams,
+/// Dotted paths of every float parameter, in visit order.
+struct PathsOf<'a> {
     path: Vec<String>,
-    lr: f64,
-    scale: f64,
-    bias1: f64,
-    bias2: f64,
+    out: &'a mut Vec<String>,
 }
 
-impl<AB: AutodiffBackend> ModuleMapper<AB> for AdamMapper<'_, AB::InnerBackend> {
+impl<AB: AutodiffBackend> ModuleVisitor<AB> for PathsOf<'_> {
     fn enter_module(&mut self, name: &str, _container_type: &str) {
         self.path.push(name.to_owned());
     }
     fn exit_module(&mut self, _name: &str, _container_type: &str) {
         self.path.pop();
     }
+    fn visit_float<const D: usize>(&mut self, _param: &Param<Tensor<AB, D>>) {
+        self.out.push(self.path.join("."));
+    }
+}
+
+/// Subtracts each parameter's slice of the flat Adam step.
+struct ApplyDelta<'a, B: Backend> {
+    layout: &'a [Slot],
+    delta: Tensor<B, 1>, // [Σ numel]
+    /// Next slot of `layout`.
+    next: usize,
+    /// Its offset in `delta`.
+    offset: usize,
+    /// Position of the parameter being mapped, in visit order.
+    index: usize,
+}
+
+impl<AB: AutodiffBackend> ModuleMapper<AB> for ApplyDelta<'_, AB::InnerBackend> {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<AB, D>>) -> Param<Tensor<AB, D>> {
+        let index = self.index;
+        self.index += 1;
+        let Some(slot) = self.layout.get(self.next).filter(|s| s.index == index) else {
+            return param;
+        };
+        self.next += 1;
+        let r = self.offset..self.offset + slot.numel;
+        self.offset += slot.numel;
         let (id, tensor, mapper) = param.consume();
-        let Some(grad) = self.grads.remove::<AB::InnerBackend, D>(id) else {
-            return Param::from_mapped_value(id, tensor, mapper);
-        };
-        let cfg = self.adam.config;
         let shape = tensor.shape();
-        let g = grad.flatten::<1>(0, D - 1); // [n]
-        let g = if self.scale < 1.0 {
-            g.mul_scalar(self.scale)
+        let delta = if self.layout.len() == 1 {
+            self.delta.clone()
         } else {
-            g
+            self.delta.clone().slice(r)
         };
-        let path = self.path.join(".");
-        let (m, v) = match self.adam.moments.remove(&path) {
-            Some((m, v)) => (
-                m.mul_scalar(cfg.beta1) + g.clone().mul_scalar(1.0 - cfg.beta1),
-                v.mul_scalar(cfg.beta2) + g.square().mul_scalar(1.0 - cfg.beta2),
-            ),
-            None => (
-                g.clone().mul_scalar(1.0 - cfg.beta1),
-                g.square().mul_scalar(1.0 - cfg.beta2),
-            ),
-        };
-        let denom = v
-            .clone()
-            .sqrt()
-            .div_scalar(self.bias2.sqrt())
-            .add_scalar(cfg.eps);
-        let delta = (m.clone() / denom).mul_scalar(self.lr / self.bias1); // [n]
-        self.adam.moments.insert(path, (m, v));
         let require_grad = tensor.is_require_grad();
         let inner = tensor.inner() - delta.reshape(shape);
         let mut new = Tensor::<AB, D>::from_inner(inner);
