@@ -488,8 +488,9 @@ fn ppo_loss<B: AutodiffBackend>(
         .mean(); // [1]
 
     let eps = cfg.clip_coef;
-    let pg_loss1 = mb.advantages.clone().neg() * ratio.clone();
-    let pg_loss2 = mb.advantages.neg() * ratio.clamp(1.0 - eps, 1.0 + eps);
+    let neg_adv = mb.advantages.neg();
+    let pg_loss1 = neg_adv.clone() * ratio.clone();
+    let pg_loss2 = neg_adv * ratio.clamp(1.0 - eps, 1.0 + eps);
     let pg_loss = pg_loss1.max_pair(pg_loss2).mean(); // [1]
 
     let v_loss_unclipped = (eval.value.clone() - mb.returns.clone()).square(); // [mb]
@@ -936,11 +937,10 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
             Vec::with_capacity(mb_size),
             Vec::with_capacity(mb_size),
         );
+        let mut epoch_stats = Vec::with_capacity(batch / mb_size.max(1));
         for _epoch in 0..cfg.update_epochs {
             epochs += 1;
             b_inds.shuffle(&mut self.rng);
-            let mut epoch_kl = 0.0;
-            let mut epoch_count = 0usize;
             for mb_inds in b_inds.chunks_exact(mb_size) {
                 mb_obs.clear();
                 mb_act.clear();
@@ -973,30 +973,43 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
                 };
                 let out = ppo_loss(&self.model, mb, &cfg);
                 let grads = GradientsParams::from_grads(out.loss.backward(), &self.model);
-                let model = self.model.clone();
+                // The optimizer takes the network by value; moving it out
+                // (not cloning it) leaves its tensors unshared.
+                let model = std::mem::replace(&mut self.model, ActorCritic::empty());
                 let (model, grad_norm) =
                     self.optimizer
                         .step(lr, model, grads, Some(cfg.max_grad_norm));
                 self.model = model;
-                let stats = out
-                    .stats
-                    .into_data()
-                    .convert::<f32>()
-                    .into_vec::<f32>()
-                    .map_err(|e| PolicyError::NonFinite(format!("loss statistics: {e:?}")))?;
-                if stats.iter().any(|v| !v.is_finite()) || !grad_norm.is_finite() {
+                if !grad_norm.is_finite() {
                     return Err(PolicyError::NonFinite(format!(
-                        "PPO loss at update {} (stats {stats:?}, grad norm {grad_norm})",
+                        "PPO gradient at update {} (grad norm {grad_norm})",
                         self.update
                     )));
                 }
-                for (s, v) in sums.iter_mut().zip(&stats) {
+                epoch_stats.push(out.stats);
+                grad_norm_sum += grad_norm;
+            }
+            // One read-back of the epoch's statistics, `[minibatches · 5]`.
+            let stats = Tensor::cat(std::mem::take(&mut epoch_stats), 0)
+                .into_data()
+                .convert::<f32>()
+                .into_vec::<f32>()
+                .map_err(|e| PolicyError::NonFinite(format!("loss statistics: {e:?}")))?;
+            if stats.iter().any(|v| !v.is_finite()) {
+                return Err(PolicyError::NonFinite(format!(
+                    "PPO loss at update {} (stats {stats:?})",
+                    self.update
+                )));
+            }
+            let mut epoch_kl = 0.0;
+            let mut epoch_count = 0usize;
+            for mb_stats in stats.chunks_exact(5) {
+                for (s, v) in sums.iter_mut().zip(mb_stats) {
                     *s += f64::from(*v);
                 }
-                epoch_kl += f64::from(stats[3]);
+                epoch_kl += f64::from(mb_stats[3]);
                 epoch_count += 1;
                 count += 1;
-                grad_norm_sum += grad_norm;
             }
             last_epoch_kl = epoch_kl / epoch_count.max(1) as f64;
             if cfg.target_kl.is_some_and(|kl| last_epoch_kl > kl) {
