@@ -16,8 +16,8 @@ use burn::tensor::backend::AutodiffBackend;
 use crate::{PolicyError, Result};
 
 /// The default CPU backend (pure Rust, nothing to install). `flex` was
-/// measured about 10 % faster than `ndarray` on the PPO update and end to
-/// end (BENCHMARKS.md, "PPO and BC"), so it wins when both are enabled.
+/// measured 20–25 % faster than `ndarray` on the PPO update (BENCHMARKS.md,
+/// "Backends: ndarray against flex"), so it wins when both are enabled.
 #[cfg(feature = "flex")]
 pub type CpuBackend = burn::backend::Flex<f32>;
 /// The CPU backend of a build without `flex` (pure Rust, nothing to install).
