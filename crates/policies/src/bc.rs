@@ -18,7 +18,9 @@ use rand::Rng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use crate::{ActionKind, ActorCritic, ActorCriticConfig, Adam, AdamConfig, PolicyError, Result};
+use crate::{
+    ActionKind, ActorCritic, ActorCriticConfig, Adam, AdamConfig, DaggerConfig, PolicyError, Result,
+};
 
 /// Loss for continuous actions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -49,6 +51,16 @@ pub struct BcConfig {
     pub patience: usize,
     /// Global gradient-norm clip. Default none.
     pub max_grad_norm: Option<f64>,
+    /// Loss weight of the pairs the demonstrations mark as decisions
+    /// ([`Demonstrations::push_decision`]), relative to 1 for the others.
+    /// A decision such as the step a gripper closes on a dish happens once
+    /// per dish in a minute of demonstration; an unweighted regression
+    /// averages it away and the clone never grasps. Default 1 (no
+    /// reweighting).
+    pub decision_weight: f64,
+    /// DAgger rounds after the first fit, run by [`crate::dagger()`] where
+    /// an expert can relabel the clone's states. Default none.
+    pub dagger: DaggerConfig,
 }
 
 impl Default for BcConfig {
@@ -61,6 +73,8 @@ impl Default for BcConfig {
             validation_fraction: 0.2,
             patience: 10,
             max_grad_norm: None,
+            decision_weight: 1.0,
+            dagger: DaggerConfig::default(),
         }
     }
 }
@@ -86,7 +100,13 @@ impl BcConfig {
                 "must lie in (0, 1)",
             ));
         }
-        Ok(())
+        if !(self.decision_weight.is_finite() && self.decision_weight > 0.0) {
+            return Err(PolicyError::config(
+                "bc.decision_weight",
+                "must be finite and > 0",
+            ));
+        }
+        self.dagger.validate()
     }
 }
 
@@ -101,6 +121,9 @@ pub struct Demonstrations {
     pub obs: Vec<f32>,
     /// `[n, d_act]`.
     pub actions: Vec<f32>,
+    /// `[n]`: whether each pair is a decision (weighted by
+    /// [`BcConfig::decision_weight`]); empty when none is marked.
+    pub decisions: Vec<bool>,
 }
 
 impl Demonstrations {
@@ -116,8 +139,33 @@ impl Demonstrations {
 
     /// Appends one pair.
     pub fn push(&mut self, obs: &[f32], action: &[f32]) {
+        self.push_decision(obs, action, false);
+    }
+
+    /// Appends one pair, marked as a decision or not.
+    pub fn push_decision(&mut self, obs: &[f32], action: &[f32], decision: bool) {
+        if decision && self.decisions.is_empty() {
+            self.decisions.resize(self.len(), false);
+        }
         self.obs.extend_from_slice(obs);
         self.actions.extend_from_slice(action);
+        if !self.decisions.is_empty() {
+            self.decisions.push(decision);
+        }
+    }
+
+    /// Number of pairs marked as decisions.
+    pub fn decision_count(&self) -> usize {
+        self.decisions.iter().filter(|d| **d).count()
+    }
+
+    /// The loss weight of pair `k`.
+    fn weight(&self, k: usize, decision_weight: f64) -> f32 {
+        if self.decisions.get(k).copied().unwrap_or(false) {
+            decision_weight as f32
+        } else {
+            1.0
+        }
     }
 
     /// Checks the data against a network: sizes, finiteness, and discrete
@@ -144,6 +192,13 @@ impl Demonstrations {
             || self.actions.len() != self.len() * self.d_act
         {
             return bad("observation and action arrays have inconsistent lengths".to_owned());
+        }
+        if !self.decisions.is_empty() && self.decisions.len() != self.len() {
+            return bad(format!(
+                "{} decision marks for {} pairs",
+                self.decisions.len(),
+                self.len()
+            ));
         }
         if self.len() < 2 {
             return bad(format!("need at least 2 pairs, got {}", self.len()));
@@ -208,7 +263,7 @@ pub fn fine_tune_bc<B: AutodiffBackend, R: Rng>(
     let n_val = ((n as f64 * cfg.validation_fraction).round() as usize).clamp(1, n - 1);
     let (val_inds, train_inds) = inds.split_at(n_val);
     let mut train_inds = train_inds.to_vec();
-    let val = gather::<B>(data, val_inds, device);
+    let val = gather::<B>(data, val_inds, cfg.decision_weight, device);
 
     let mut adam = Adam::<B::InnerBackend>::new(AdamConfig {
         eps: 1e-8,
@@ -227,8 +282,8 @@ pub fn fine_tune_bc<B: AutodiffBackend, R: Rng>(
         let mut sum = 0.0;
         let mut batches = 0usize;
         for mb_inds in train_inds.chunks(cfg.batch_size) {
-            let (obs, actions) = gather::<B>(data, mb_inds, device);
-            let loss = bc_loss(&model, obs, actions, cfg.loss);
+            let batch = gather::<B>(data, mb_inds, cfg.decision_weight, device);
+            let loss = bc_loss(&model, batch, cfg.loss);
             let value = f64::from(loss.clone().into_scalar().elem::<f32>());
             if !value.is_finite() {
                 return Err(PolicyError::NonFinite(format!("BC loss at epoch {epoch}")));
@@ -241,7 +296,7 @@ pub fn fine_tune_bc<B: AutodiffBackend, R: Rng>(
             batches += 1;
         }
         let val_loss = f64::from(
-            bc_loss(&model, val.0.clone(), val.1.clone(), cfg.loss)
+            bc_loss(&model, val.clone(), cfg.loss)
                 .into_scalar()
                 .elem::<f32>(),
         );
@@ -259,39 +314,154 @@ pub fn fine_tune_bc<B: AutodiffBackend, R: Rng>(
     Ok((best.2, report))
 }
 
-/// Rows `inds` as tensors: observations `[m, d_obs]`, actions `[m, d_act]`.
+/// A batch of pairs as tensors.
+#[derive(Debug, Clone)]
+struct Batch<B: AutodiffBackend> {
+    obs: Tensor<B, 2>,     // [m, d_obs]
+    actions: Tensor<B, 2>, // [m, d_act]
+    /// Loss weights, normalised to sum to 1.
+    weights: Tensor<B, 1>, // [m]
+}
+
+/// Rows `inds` as a [`Batch`].
 fn gather<B: AutodiffBackend>(
     data: &Demonstrations,
     inds: &[usize],
+    decision_weight: f64,
     device: &B::Device,
-) -> (Tensor<B, 2>, Tensor<B, 2>) {
+) -> Batch<B> {
     let (d_obs, d_act) = (data.d_obs, data.d_act);
     let mut obs = Vec::with_capacity(inds.len() * d_obs);
     let mut act = Vec::with_capacity(inds.len() * d_act);
+    let mut weights = Vec::with_capacity(inds.len());
     for &k in inds {
         obs.extend_from_slice(&data.obs[k * d_obs..(k + 1) * d_obs]);
         act.extend_from_slice(&data.actions[k * d_act..(k + 1) * d_act]);
+        weights.push(data.weight(k, decision_weight));
     }
-    (
-        Tensor::from_data(TensorData::new(obs, [inds.len(), d_obs]), device),
-        Tensor::from_data(TensorData::new(act, [inds.len(), d_act]), device),
-    )
+    let total: f32 = weights.iter().sum();
+    weights.iter_mut().for_each(|w| *w /= total);
+    Batch {
+        obs: Tensor::from_data(TensorData::new(obs, [inds.len(), d_obs]), device),
+        actions: Tensor::from_data(TensorData::new(act, [inds.len(), d_act]), device),
+        weights: Tensor::from_data(TensorData::new(weights, [inds.len()]), device),
+    }
 }
 
-/// Mean loss of a batch: cross-entropy, squared error or Gaussian NLL.
+/// Weighted mean loss of a batch: cross-entropy, squared error or
+/// Gaussian NLL.
 fn bc_loss<B: AutodiffBackend>(
     model: &ActorCritic<B>,
-    obs: Tensor<B, 2>,
-    actions: Tensor<B, 2>,
+    batch: Batch<B>,
     loss: BcLoss,
 ) -> Tensor<B, 1> {
-    if model.is_discrete() {
+    let Batch {
+        obs,
+        actions,
+        weights,
+    } = batch;
+    let per_pair: Tensor<B, 1> = if model.is_discrete() {
         let logits = model.actor_out(obs); // [m, n]
         let idx: Tensor<B, 2, Int> = actions.int(); // [m, 1]
-        return log_softmax(logits, 1).gather(1, idx).mean().neg(); // [1]
+        log_softmax(logits, 1)
+            .gather(1, idx)
+            .flatten::<1>(0, 1)
+            .neg() // [m]
+    } else {
+        match loss {
+            BcLoss::Mse => (model.actor_out(obs) - actions)
+                .square()
+                .mean_dim(1)
+                .flatten::<1>(0, 1), // [m]
+            BcLoss::GaussianNll => model.log_prob_entropy(obs, actions).0.neg(), // [m]
+        }
+    };
+    (per_pair * weights).sum() // [1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    type B = crate::CpuAutodiff;
+
+    /// One observation labelled 0 as an ordinary pair and 1 as a decision:
+    /// the weighted squared error is least at `w / (1 + w)`.
+    fn contradicting_pairs(copies: usize) -> Demonstrations {
+        let mut data = Demonstrations {
+            d_obs: 1,
+            d_act: 1,
+            ..Demonstrations::default()
+        };
+        for _ in 0..copies {
+            data.push(&[0.5], &[0.0]);
+            data.push_decision(&[0.5], &[1.0], true);
+        }
+        data
     }
-    match loss {
-        BcLoss::Mse => (model.actor_out(obs) - actions).square().mean(), // [1]
-        BcLoss::GaussianNll => model.log_prob_entropy(obs, actions).0.mean().neg(), // [1]
+
+    fn fitted_action(decision_weight: f64) -> f32 {
+        let net = ActorCriticConfig {
+            d_obs: 1,
+            d_action: 1,
+            d_hidden: 8,
+            n_hidden: 1,
+            action_kind: ActionKind::Continuous,
+            init_log_std: 0.0,
+        };
+        let cfg = BcConfig {
+            decision_weight,
+            learning_rate: 1e-2,
+            max_epochs: 300,
+            patience: 300,
+            batch_size: 64,
+            ..BcConfig::default()
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let (model, _) = train_bc::<B, _>(
+            &cfg,
+            &net,
+            &contradicting_pairs(20),
+            &Default::default(),
+            &mut rng,
+        )
+        .expect("BC trains");
+        let mut out = Vec::new();
+        crate::PolicySnapshot::new(&model).actor_out(&[0.5], 1, &mut out);
+        out[0]
+    }
+
+    #[test]
+    fn decision_weight_pulls_the_fit_towards_marked_pairs() {
+        let even = fitted_action(1.0);
+        let weighted = fitted_action(9.0);
+        assert!((even - 0.5).abs() < 0.05, "unweighted fit {even}");
+        assert!((weighted - 0.9).abs() < 0.05, "weighted fit {weighted}");
+    }
+
+    #[test]
+    fn decision_marks_are_backfilled_for_earlier_pairs() {
+        let mut data = Demonstrations {
+            d_obs: 1,
+            d_act: 1,
+            ..Demonstrations::default()
+        };
+        data.push(&[0.0], &[0.0]);
+        data.push(&[1.0], &[0.0]);
+        data.push_decision(&[2.0], &[1.0], true);
+        assert_eq!(data.decisions, vec![false, false, true]);
+        assert_eq!(data.decision_count(), 1);
+    }
+
+    #[test]
+    fn config_rejects_a_non_positive_decision_weight() {
+        let cfg = BcConfig {
+            decision_weight: 0.0,
+            ..BcConfig::default()
+        };
+        let err = cfg.validate().expect_err("zero weight").to_string();
+        assert!(err.contains("bc.decision_weight"), "{err}");
     }
 }

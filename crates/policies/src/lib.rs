@@ -15,6 +15,7 @@ mod actor_critic;
 mod adam;
 pub mod bc;
 mod checkpoint;
+mod dagger;
 mod device;
 mod error;
 mod evaluation;
@@ -28,6 +29,7 @@ pub use bc::{BcConfig, BcLoss, BcReport, Demonstrations, train_bc};
 pub use checkpoint::{
     CHECKPOINT_FORMAT_VERSION, Checkpoint, CheckpointMeta, RngState, git_commit, write_atomic,
 };
+pub use dagger::{DaggerConfig, DaggerReport, DaggerRound, Expert, dagger, record_demonstrations};
 #[cfg(any(feature = "ndarray", feature = "flex"))]
 pub use device::{CpuAutodiff, CpuBackend};
 #[cfg(feature = "cuda")]

@@ -14,9 +14,22 @@ use rapier3d::math::Vector;
 use super::{DishStatus, DishwashingEnv};
 
 const GAIN: f32 = 5.0;
+/// Gain of the empty-gripper approach to a dish (1/s): stiffer than
+/// [`GAIN`] so that a centimetre of error still asks for a clear move
+/// (0.3 of full speed), which a clone can tell from its fitting noise;
+/// nothing is carried, so nothing swings. Stable below 1 / control period.
+const FETCH_GAIN: f32 = 15.0;
+/// Speed cap of the fetch approach at the grasp point (m/s) …
+const FETCH_SLOW_M_S: f32 = 0.08;
+/// … rising with the distance to it (m/s per m): 0.2 m/s at 6 cm.
+const FETCH_SLOW_PER_S: f32 = 2.0;
 const SAFE_TIP_Y: f32 = 0.22;
 const CLEAR_BOTTOM_Y: f32 = 0.17;
 const AIM_TOL: f32 = 0.008;
+/// Closes the gripper this close to the grasp point, well inside the env's
+/// 3 cm grasp radius: a wider trigger than the aim tolerance gives a
+/// clone of this expert a region, not a point, in which to decide.
+const CLOSE_TOL: f32 = 0.025;
 
 /// A scripted dishwashing worker of a given skill.
 #[derive(Debug, Clone)]
@@ -142,24 +155,29 @@ impl DishwashingExpert {
                         .get(i)
                         .is_some_and(|d| d.status == DishStatus::Loose && !d.clean)
                 };
-                if !self.target.is_some_and(valid) {
-                    self.target = dishes
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| valid(*i))
-                        .min_by(|a, b| {
-                            let da = a.1.grasp_point().distance(tip);
-                            let db = b.1.grasp_point().distance(tip);
-                            da.total_cmp(&db)
-                        })
-                        .map(|(i, _)| i);
+                // The nearest dirty dish, re-chosen every step: the one the
+                // observation shows, so that a clone sees what the expert
+                // aims at (a sticky choice made its labels contradict the
+                // observation between two dishes).
+                let nearest = dishes
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| valid(*i))
+                    .min_by(|a, b| {
+                        let da = a.1.grasp_point().distance(tip);
+                        let db = b.1.grasp_point().distance(tip);
+                        da.total_cmp(&db)
+                    })
+                    .map(|(i, _)| i);
+                if nearest != self.target {
+                    self.target = nearest;
                     self.new_aim();
                 }
                 match self.target {
                     Some(i) => {
                         let goal = dishes[i].grasp_point() + self.aim_offset * 0.5;
-                        let close = goal.distance(tip) < AIM_TOL * 0.75;
-                        let g = route(tip, goal, SAFE_TIP_Y);
+                        let close = goal.distance(tip) < CLOSE_TOL;
+                        let g = funnel(tip, goal, SAFE_TIP_Y);
                         if close {
                             // next carry gets a fresh aim at the slot
                             self.new_aim();
@@ -172,9 +190,24 @@ impl DishwashingExpert {
                 }
             }
         };
-        let mut v = (goal - tip) * GAIN;
-        if v.length() > speed_cap {
-            v = v.normalize() * speed_cap;
+        let gain = if env.held_dish().is_none() {
+            FETCH_GAIN
+        } else {
+            GAIN
+        };
+        let mut v = (goal - tip) * gain;
+        // Near a dish to fetch, slow down in proportion to the distance:
+        // the last centimetres before the grasp take several steps, not
+        // one, so the demonstrations show how the grasp is approached.
+        let cap = match (env.held_dish(), self.target) {
+            (None, Some(i)) => {
+                let near = dishes[i].grasp_point().distance(tip);
+                speed_cap.min(FETCH_SLOW_M_S + FETCH_SLOW_PER_S * near)
+            }
+            _ => speed_cap,
+        };
+        if v.length() > cap {
+            v = v.normalize() * cap;
         }
         // Horizontal wobble, fading out near the goal (a careless worker
         // still slows down to set a dish down).
@@ -189,6 +222,30 @@ impl DishwashingExpert {
         }
         a
     }
+}
+
+/// Height gained per metre of horizontal distance on a [`funnel`].
+const FUNNEL_SLOPE: f32 = 2.0;
+/// Below the funnel's height by this much, the tip only climbs.
+const FUNNEL_BAND: f32 = 0.04;
+
+/// The next waypoint towards `goal` on a funnel: the tip's target height is
+/// `goal.y + FUNNEL_SLOPE · horizontal distance`, capped at `clear_y` (where
+/// whatever it carries clears the walls), and the horizontal move fades in
+/// as the tip rises into the last `FUNNEL_BAND` below that height. The same
+/// climb, cross and descend as [`route`], but continuous in the tip's
+/// position: a policy cloned from this expert has no switching surface to
+/// stall on (with `route` a clone hovered where "hold height" turns into
+/// "descend at full speed").
+pub(crate) fn funnel(tip: Vector, goal: Vector, clear_y: f32) -> Vector {
+    let horizontal = Vector::new(goal.x - tip.x, 0.0, goal.z - tip.z).length();
+    let height = (goal.y + FUNNEL_SLOPE * horizontal).min(clear_y.max(goal.y));
+    let f = ((tip.y - (height - FUNNEL_BAND)) / FUNNEL_BAND).clamp(0.0, 1.0);
+    Vector::new(
+        tip.x + f * (goal.x - tip.x),
+        height,
+        tip.z + f * (goal.z - tip.z),
+    )
 }
 
 /// The next waypoint towards `goal`: climb straight up until the tip is

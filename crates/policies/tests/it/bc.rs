@@ -7,8 +7,8 @@ use envs::{
 };
 use policies::ppo::network_config;
 use policies::{
-    ActOutput, ActorCriticConfig, BcConfig, Demonstrations, PolicySnapshot, Ppo, PpoConfig,
-    evaluate_policy, train_bc,
+    ActOutput, ActorCriticConfig, BcConfig, BcLoss, DaggerConfig, Demonstrations, PolicySnapshot,
+    Ppo, PpoConfig, dagger, evaluate_policy, record_demonstrations, train_bc,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -232,4 +232,109 @@ fn bc_on_dishwashing_expert_demonstrations_fits_and_runs_in_the_env() {
         .expect("valid run")
         .with_model(model);
     assert!(ppo.is_ok(), "the clone loads as a PPO warm start");
+}
+
+/// Mean units per episode of the clone (deterministic, observations
+/// normalised as in training) on `seeds`, and its episodes' counters.
+fn clone_units(
+    cfg: &DishwashingConfig,
+    model: &policies::ActorCritic<B>,
+    normalizer: &envs::ObsNormalizer,
+    seeds: std::ops::Range<u64>,
+) -> (f64, Vec<Info>) {
+    let mut snapshot = PolicySnapshot::new(model);
+    let mut out = ActOutput::default();
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let mut norm = vec![0.0; DISHWASHING_OBS_DIM];
+    let infos = dishwashing_episodes(
+        cfg,
+        seeds,
+        |_, obs, _| {
+            norm.copy_from_slice(obs);
+            normalizer.normalize(&mut norm);
+            snapshot.act(&norm, 1, true, &mut rng, &mut out);
+            std::array::from_fn(|k| out.actions[k].clamp(-1.0, 1.0))
+        },
+        |_, _, _, _| {},
+    );
+    let mean = infos
+        .iter()
+        .map(|i| f64::from(i.units_completed))
+        .sum::<f64>()
+        / infos.len() as f64;
+    (mean, infos)
+}
+
+#[test]
+fn dagger_on_the_dishwashing_expert_aggregates_the_clones_states() {
+    let cfg = small_dishwashing();
+    let mut env = DishwashingEnv::new(cfg.clone()).expect("valid config");
+    let mut expert = DishwashingExpert::new(1.0, 0);
+    let mut act = |env: &DishwashingEnv, first: bool| {
+        if first {
+            expert.reset();
+        }
+        let a = expert.act(env);
+        (a.to_vec(), (a[4] > 0.0) != env.gripper_closed())
+    };
+    let bc = BcConfig {
+        loss: BcLoss::Mse,
+        decision_weight: 10.0,
+        max_epochs: 30,
+        dagger: DaggerConfig {
+            rounds: 2,
+            episodes_per_round: 3,
+            ..DaggerConfig::default()
+        },
+        ..BcConfig::default()
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let (mut data, units) =
+        record_demonstrations(&mut env, &mut act, 8, 0, bc.dagger.demo_noise, &mut rng)
+            .expect("the expert demonstrates");
+    assert!(
+        units.iter().all(|u| *u == 2),
+        "the expert racks both dishes: {units:?}"
+    );
+    assert!(
+        data.decision_count() >= 2 * units.iter().sum::<u32>() as usize,
+        "a grasp and a release per racked dish are marked"
+    );
+    let demo_pairs = data.len();
+    let mut stats = envs::RunningMeanStd::new(DISHWASHING_OBS_DIM);
+    stats.update(&data.obs).expect("finite observations");
+    let mut normalizer =
+        envs::ObsNormalizer::new(DISHWASHING_OBS_DIM, envs::ObsNormConfig::default());
+    normalizer.set_state(stats).expect("same size");
+    normalizer.set_training(false);
+    normalizer.normalize(&mut data.obs);
+    let net = dishwashing_network(&cfg);
+    let device = Default::default();
+    let (model, report) = dagger::<B, _, _>(
+        &bc,
+        &net,
+        data,
+        &normalizer,
+        &mut env,
+        &mut act,
+        1_000,
+        &device,
+        &mut rng,
+    )
+    .expect("DAgger trains");
+    // Every round adds its episodes' states (at most a minute each, 20 Hz)
+    // relabelled by the expert, and refits.
+    assert_eq!(report.rounds.len(), 2);
+    assert_eq!(report.rounds[0].expert_share, 0.5);
+    assert_eq!(report.rounds[1].expert_share, 0.25);
+    let mut before = demo_pairs;
+    for round in &report.rounds {
+        assert_eq!(round.units.len(), 3);
+        assert!(round.pairs > before && round.pairs <= before + 3 * 1200);
+        before = round.pairs;
+    }
+    assert!(report.initial.best_val_loss < 0.2 * report.initial.val_losses[0]);
+    assert!(report.rounds.iter().all(|r| r.bc.best_val_loss.is_finite()));
+    let (_, infos) = clone_units(&cfg, &model, &normalizer, 100..102);
+    assert!(infos.iter().all(|i| i.fault.is_none()), "{infos:?}");
 }

@@ -22,8 +22,9 @@ use envs::{
     DishwashingExpert, Env, NormalizationState, ObsNormConfig, ObsNormalizer, RunningMeanStd,
 };
 use policies::{
-    BcConfig, BcLoss, Checkpoint, CheckpointMeta, Demonstrations, PolicySnapshot, PpoConfig,
-    RngState, evaluate_episodes, export_params, train_bc,
+    ActorCriticConfig, BcConfig, BcLoss, Checkpoint, CheckpointMeta, DaggerReport, Demonstrations,
+    Expert, PolicySnapshot, PpoConfig, RngState, dagger, evaluate_episodes, export_params,
+    record_demonstrations,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -43,19 +44,21 @@ pub(crate) fn run_bc<B: AutodiffBackend>(
 ) -> Result<ExitCode> {
     let seed = config.training.seed;
     let bc = bc_config(config)?;
-    let (mut demos, demo_units) = collect_demonstrations(
-        &options.env_id,
-        yaml,
-        options.demo_episodes,
-        options.demo_skill,
-        seed,
-    )?;
-    let obs_stats = normalise_observations(&mut demos)?;
-
     let probe = econ_venv(config, &options.env_id, yaml, 1, 0.0)?;
     let net = policies::ppo::network_config(ppo, probe.observation_space(), probe.action_space())?;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let (model, report) = train_bc::<B, _>(&bc, &net, &demos, device, &mut rng)?;
+    let Cloned {
+        model,
+        report: dagger_report,
+        demo_pairs,
+        demo_units,
+        obs_stats,
+    } = clone_expert::<B>(&bc, &net, options, yaml, seed, device)?;
+    let report = dagger_report
+        .rounds
+        .last()
+        .map_or(&dagger_report.initial, |r| &r.bc)
+        .clone();
+    let rng = ChaCha8Rng::seed_from_u64(seed);
 
     let run = staged.commit()?;
     let mut logger = RunLogger::create(&run)?;
@@ -68,10 +71,23 @@ pub(crate) fn run_bc<B: AutodiffBackend>(
             "{} expert episodes at skill {}: {} (observation, action) pairs, units per episode {demo_units:?}",
             options.demo_episodes,
             options.demo_skill,
-            demos.len()
+            demo_pairs
         ),
         0,
     )?;
+    for (round, r) in dagger_report.rounds.iter().enumerate() {
+        let units =
+            r.units.iter().map(|u| f64::from(*u)).sum::<f64>() / r.units.len().max(1) as f64;
+        logger.log_scalars(
+            &[
+                ("bc/dagger_clone_units_per_episode", units),
+                ("bc/dagger_expert_share", r.expert_share),
+                ("bc/dagger_pairs", r.pairs as f64),
+                ("bc/dagger_val_loss", r.bc.best_val_loss),
+            ],
+            round as u64 + 1,
+        )?;
+    }
     for (epoch, (train_loss, val_loss)) in report
         .train_losses
         .iter()
@@ -95,7 +111,7 @@ pub(crate) fn run_bc<B: AutodiffBackend>(
         seed + 1_000_000,
         Some(&obs_stats),
     )?;
-    let step = demos.len() as u64;
+    let step = dagger_report.rounds.last().map_or(demo_pairs, |r| r.pairs) as u64;
     let summary = economic_summary(config, step, &records)?;
     logger.log_eval_summary(&summary)?;
     logger.commit()?;
@@ -137,10 +153,11 @@ pub(crate) fn run_bc<B: AutodiffBackend>(
     logger.tensorboard().end_session(RunStatus::Success)?;
     logger.commit()?;
     println!(
-        "{}: behaviour cloning on {} pairs, best validation loss {:.4} (epoch {}); \
+        "{}: behaviour cloning on {} pairs ({} DAgger rounds), best validation loss {:.4} (epoch {}); \
          eval MP_r {:.2}/h, wage parity {:.3} [{:.3}, {:.3}] over {} episodes",
         run.root().display(),
-        demos.len(),
+        step,
+        dagger_report.rounds.len(),
         report.best_val_loss,
         report.best_epoch + 1,
         summary.mp_r.mean,
@@ -173,89 +190,126 @@ fn bc_config(config: &TaskConfig) -> Result<BcConfig> {
     Ok(bc)
 }
 
-/// The expert's (observation, action) pairs over `episodes` episodes
-/// (episode `i` seeded `seed + i`), and the units each episode completed.
-fn collect_demonstrations(
-    env_id: &str,
+/// What cloning the expert produced.
+struct Cloned<B: AutodiffBackend> {
+    model: policies::ActorCritic<B>,
+    report: DaggerReport,
+    /// Pairs in the expert's own demonstrations.
+    demo_pairs: usize,
+    /// Units of each demonstration episode.
+    demo_units: Vec<u32>,
+    /// The demonstrations' observation statistics (the clone's normaliser).
+    obs_stats: RunningMeanStd,
+}
+
+/// Clones the task's scripted expert at `--demo-skill`: its
+/// `--demo-episodes` demonstrations (episode `i` seeded `seed + i`), BC,
+/// then the `bc.dagger` rounds with the same expert relabelling.
+fn clone_expert<B: AutodiffBackend>(
+    bc: &BcConfig,
+    net: &ActorCriticConfig,
+    options: &TaskRunOptions,
     yaml: &str,
-    episodes: u64,
-    skill: f64,
     seed: u64,
-) -> Result<(Demonstrations, Vec<u32>)> {
-    let skill = skill as f32;
-    match env_id {
+    device: &B::Device,
+) -> Result<Cloned<B>> {
+    let skill = options.demo_skill as f32;
+    match options.env_id.as_str() {
         envs::DISHWASHING_ID => {
             let mut env =
                 DishwashingEnv::new(DishwashingConfig::from_yaml_str(yaml, "config.yaml")?)?;
             let mut expert = DishwashingExpert::new(skill, seed);
-            record_expert(&mut env, episodes, seed, |env, first| {
+            let mut act = |env: &DishwashingEnv, first: bool| {
                 if first {
                     expert.reset();
                 }
-                expert.act(env)
-            })
+                let action = expert.act(env);
+                (action.to_vec(), (action[4] > 0.0) != env.gripper_closed())
+            };
+            clone_on(
+                bc,
+                net,
+                &mut env,
+                &mut act,
+                options.demo_episodes,
+                seed,
+                device,
+            )
         }
         envs::BRICKLAYING_ID => {
             let mut env =
                 BricklayingEnv::new(BricklayingConfig::from_yaml_str(yaml, "config.yaml")?)?;
             let mut expert = BricklayingExpert::new(skill, seed);
-            record_expert(&mut env, episodes, seed, |env, first| {
+            let mut act = |env: &BricklayingEnv, first: bool| {
                 if first {
                     expert.reset();
                 }
-                expert.act(env)
-            })
+                let action = expert.act(env);
+                (action.to_vec(), (action[4] > 0.0) != env.gripper_closed())
+            };
+            clone_on(
+                bc,
+                net,
+                &mut env,
+                &mut act,
+                options.demo_episodes,
+                seed,
+                device,
+            )
         }
         other => bail!("--algorithm bc: env `{other}` has no scripted expert"),
     }
 }
 
-/// Runs `act` (told when an episode starts) on `env` for `episodes`
-/// episodes, recording what it saw and did.
-fn record_expert<E: Env>(
+/// [`clone_expert`] on a concrete env.
+fn clone_on<B: AutodiffBackend, E: Env>(
+    bc: &BcConfig,
+    net: &ActorCriticConfig,
     env: &mut E,
+    expert: &mut Expert<'_, E>,
     episodes: u64,
     seed: u64,
-    mut act: impl FnMut(&E, bool) -> [f32; 5],
-) -> Result<(Demonstrations, Vec<u32>)> {
-    let d_obs = env.observation_space().flat_size();
-    let mut demos = Demonstrations {
-        d_obs,
-        d_act: 5,
-        obs: Vec::new(),
-        actions: Vec::new(),
-    };
-    let mut obs = vec![0.0f32; d_obs];
-    let mut units = Vec::new();
-    for episode in 0..episodes {
-        env.reset_into(Some(seed + episode), &mut obs)?;
-        let mut first = true;
-        loop {
-            let action = act(env, first);
-            first = false;
-            demos.push(&obs, &action);
-            let t = env.step_into(envs::Action::Continuous(&action), &mut obs)?;
-            if t.terminated || t.truncated {
-                units.push(t.info.units_completed);
-                break;
-            }
-        }
-    }
+    device: &B::Device,
+) -> Result<Cloned<B>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (mut demos, demo_units) =
+        record_demonstrations(env, expert, episodes, seed, bc.dagger.demo_noise, &mut rng)?;
     if demos.is_empty() {
         bail!("--demo-episodes must be at least 1");
     }
-    Ok((demos, units))
+    let demo_pairs = demos.len();
+    let (obs_stats, normalizer) = normalise_observations(&mut demos)?;
+    let (model, report) = dagger::<B, E, _>(
+        bc,
+        net,
+        demos,
+        &normalizer,
+        env,
+        expert,
+        seed + 1_000_000,
+        device,
+        &mut rng,
+    )?;
+    Ok(Cloned {
+        model,
+        report,
+        demo_pairs,
+        demo_units,
+        obs_stats,
+    })
 }
 
 /// Normalises the demonstrations' observations in place with their own
-/// mean and variance; returns the statistics for the checkpoint.
-fn normalise_observations(demos: &mut Demonstrations) -> Result<RunningMeanStd> {
+/// mean and variance; returns the statistics for the checkpoint and the
+/// frozen normaliser for states gathered later.
+fn normalise_observations(demos: &mut Demonstrations) -> Result<(RunningMeanStd, ObsNormalizer)> {
     let mut stats = RunningMeanStd::new(demos.d_obs);
     stats
         .update(&demos.obs)
         .context("demonstration statistics")?;
     let mut normalizer = ObsNormalizer::new(demos.d_obs, ObsNormConfig::default());
     normalizer.set_state(stats.clone())?;
+    normalizer.set_training(false);
     normalizer.normalize(&mut demos.obs);
-    Ok(stats)
+    Ok((stats, normalizer))
 }
