@@ -20,6 +20,7 @@
 //! `max_speed_m_s` (m/s) and `max_yaw_rate_rad_s` (rad/s); `grip > 0`
 //! closes the gripper. Closing within 3 cm of a dish's grasp point (the
 //! centre of its top face) grasps it with a fixed joint; opening releases it.
+//! The arm holds still during the step in which the gripper closes.
 //!
 //! # Observation: `Box`, 30 values
 //!
@@ -592,10 +593,17 @@ impl Env for DishwashingEnv {
             .sum();
         let mut shaping = 0.0_f64;
 
-        // Gripper: closing near a dish grasps it, opening releases.
+        // Gripper: closing near a dish grasps it, opening releases. The arm
+        // holds still for the control period in which the fingers close
+        // (a real arm does not move while its gripper actuates): a fixed
+        // joint made to a moving tip would yank the dish into the sink.
         let want_closed = a[4].is_finite() && a[4] > 0.0;
         let physics = self.physics.as_mut().expect("checked above");
-        physics.effector.command(a[0], a[1], a[2], a[3]);
+        if want_closed && !physics.effector.closed {
+            physics.effector.command(0.0, 0.0, 0.0, 0.0);
+        } else {
+            physics.effector.command(a[0], a[1], a[2], a[3]);
+        }
         if want_closed && !physics.effector.closed {
             physics.effector.closed = true;
             let tip = physics.effector.position;
