@@ -154,10 +154,12 @@ pub fn record_demonstrations<E: Env, R: Rng>(
             first = false;
             data.push_decision(&obs, &label, decision);
             executed.copy_from_slice(&label);
-            let last = executed.len() - 1;
-            for (k, a) in executed.iter_mut().enumerate().take(last) {
-                let n: f64 = rand_distr::Distribution::sample(&normal, rng);
-                *a = (*a + n as f32).clamp(low[k], high[k]);
+            if noise > 0.0 {
+                let last = executed.len() - 1;
+                for (k, a) in executed.iter_mut().enumerate().take(last) {
+                    let n: f64 = rand_distr::Distribution::sample(&normal, rng);
+                    *a = (*a + n as f32).clamp(low[k], high[k]);
+                }
             }
             let t = env.step_into(Action::Continuous(&executed), &mut obs)?;
             if t.terminated || t.truncated {
@@ -189,6 +191,7 @@ fn rollout_round<E: Env, R: Rng>(
     let mut obs = vec![0.0f32; env.observation_space().flat_size()];
     let mut norm_obs = obs.clone();
     let mut out = ActOutput::default();
+    let mut executed = vec![0.0f32; low.len()];
     let mut units = Vec::with_capacity(episodes);
     for episode in 0..episodes {
         env.reset_into(Some(seed + episode as u64), &mut obs)?;
@@ -199,16 +202,14 @@ fn rollout_round<E: Env, R: Rng>(
             norm_obs.copy_from_slice(&obs);
             normalizer.normalize(&mut norm_obs);
             data.push_decision(&norm_obs, &label, decision);
-            let executed: Vec<f32> = if rng.random::<f64>() < expert_share {
-                label
+            if rng.random::<f64>() < expert_share {
+                executed.copy_from_slice(&label);
             } else {
                 clone.act(&norm_obs, 1, true, rng, &mut out);
-                out.actions
-                    .iter()
-                    .zip(low.iter().zip(&high))
-                    .map(|(a, (lo, hi))| a.clamp(*lo, *hi))
-                    .collect()
-            };
+                for (k, a) in executed.iter_mut().enumerate() {
+                    *a = out.actions[k].clamp(low[k], high[k]);
+                }
+            }
             let t = env.step_into(Action::Continuous(&executed), &mut obs)?;
             if t.terminated || t.truncated {
                 units.push(t.info.units_completed);

@@ -599,12 +599,13 @@ impl Env for DishwashingEnv {
         // joint made to a moving tip would yank the dish into the sink.
         let want_closed = a[4].is_finite() && a[4] > 0.0;
         let physics = self.physics.as_mut().expect("checked above");
-        if want_closed && !physics.effector.closed {
+        let closing = want_closed && !physics.effector.closed;
+        if closing {
             physics.effector.command(0.0, 0.0, 0.0, 0.0);
         } else {
             physics.effector.command(a[0], a[1], a[2], a[3]);
         }
-        if want_closed && !physics.effector.closed {
+        if closing {
             physics.effector.closed = true;
             let tip = physics.effector.position;
             let candidate = self

@@ -190,22 +190,21 @@ impl DishwashingExpert {
                 }
             }
         };
-        let gain = if env.held_dish().is_none() {
-            FETCH_GAIN
-        } else {
-            GAIN
-        };
-        let mut v = (goal - tip) * gain;
-        // Near a dish to fetch, slow down in proportion to the distance:
+        // Fetching, near a dish slow down in proportion to the distance:
         // the last centimetres before the grasp take several steps, not
         // one, so the demonstrations show how the grasp is approached.
-        let cap = match (env.held_dish(), self.target) {
+        let (gain, cap) = match (env.held_dish(), self.target) {
             (None, Some(i)) => {
                 let near = dishes[i].grasp_point().distance(tip);
-                speed_cap.min(FETCH_SLOW_M_S + FETCH_SLOW_PER_S * near)
+                (
+                    FETCH_GAIN,
+                    speed_cap.min(FETCH_SLOW_M_S + FETCH_SLOW_PER_S * near),
+                )
             }
-            _ => speed_cap,
+            (None, None) => (FETCH_GAIN, speed_cap),
+            (Some(_), _) => (GAIN, speed_cap),
         };
+        let mut v = (goal - tip) * gain;
         if v.length() > cap {
             v = v.normalize() * cap;
         }

@@ -52,13 +52,13 @@ pub(crate) fn run_bc<B: AutodiffBackend>(
         demo_pairs,
         demo_units,
         obs_stats,
+        rng,
     } = clone_expert::<B>(&bc, &net, options, yaml, seed, device)?;
     let report = dagger_report
         .rounds
         .last()
         .map_or(&dagger_report.initial, |r| &r.bc)
         .clone();
-    let rng = ChaCha8Rng::seed_from_u64(seed);
 
     let run = staged.commit()?;
     let mut logger = RunLogger::create(&run)?;
@@ -200,6 +200,8 @@ struct Cloned<B: AutodiffBackend> {
     demo_units: Vec<u32>,
     /// The demonstrations' observation statistics (the clone's normaliser).
     obs_stats: RunningMeanStd,
+    /// The run's random stream after collection and training.
+    rng: ChaCha8Rng,
 }
 
 /// Clones the task's scripted expert at `--demo-skill`: its
@@ -214,50 +216,51 @@ fn clone_expert<B: AutodiffBackend>(
     device: &B::Device,
 ) -> Result<Cloned<B>> {
     let skill = options.demo_skill as f32;
+    let episodes = options.demo_episodes;
     match options.env_id.as_str() {
         envs::DISHWASHING_ID => {
             let mut env =
                 DishwashingEnv::new(DishwashingConfig::from_yaml_str(yaml, "config.yaml")?)?;
             let mut expert = DishwashingExpert::new(skill, seed);
-            let mut act = |env: &DishwashingEnv, first: bool| {
-                if first {
-                    expert.reset();
-                }
-                let action = expert.act(env);
-                (action.to_vec(), (action[4] > 0.0) != env.gripper_closed())
-            };
-            clone_on(
-                bc,
-                net,
-                &mut env,
-                &mut act,
-                options.demo_episodes,
-                seed,
-                device,
-            )
+            let mut act = labelled(
+                &mut expert,
+                DishwashingExpert::reset,
+                DishwashingExpert::act,
+                DishwashingEnv::gripper_closed,
+            );
+            clone_on(bc, net, &mut env, &mut act, episodes, seed, device)
         }
         envs::BRICKLAYING_ID => {
             let mut env =
                 BricklayingEnv::new(BricklayingConfig::from_yaml_str(yaml, "config.yaml")?)?;
             let mut expert = BricklayingExpert::new(skill, seed);
-            let mut act = |env: &BricklayingEnv, first: bool| {
-                if first {
-                    expert.reset();
-                }
-                let action = expert.act(env);
-                (action.to_vec(), (action[4] > 0.0) != env.gripper_closed())
-            };
-            clone_on(
-                bc,
-                net,
-                &mut env,
-                &mut act,
-                options.demo_episodes,
-                seed,
-                device,
-            )
+            let mut act = labelled(
+                &mut expert,
+                BricklayingExpert::reset,
+                BricklayingExpert::act,
+                BricklayingEnv::gripper_closed,
+            );
+            clone_on(bc, net, &mut env, &mut act, episodes, seed, device)
         }
         other => bail!("--algorithm bc: env `{other}` has no scripted expert"),
+    }
+}
+
+/// A scripted labour expert as a DAgger [`Expert`]: reset at every episode
+/// start, and its action marked as a decision when its grip (the last
+/// element, `> 0` closes) would open or close the gripper.
+fn labelled<'a, X, E: 'a>(
+    expert: &'a mut X,
+    reset: fn(&mut X),
+    act: fn(&mut X, &E) -> [f32; 5],
+    gripper_closed: fn(&E) -> bool,
+) -> impl FnMut(&E, bool) -> (Vec<f32>, bool) + 'a {
+    move |env, first| {
+        if first {
+            reset(expert);
+        }
+        let action = act(expert, env);
+        (action.to_vec(), (action[4] > 0.0) != gripper_closed(env))
     }
 }
 
@@ -296,6 +299,7 @@ fn clone_on<B: AutodiffBackend, E: Env>(
         demo_pairs,
         demo_units,
         obs_stats,
+        rng,
     })
 }
 
