@@ -186,6 +186,15 @@ impl<E: Env> VecEnv<E> {
         }
     }
 
+    /// Turns updates of the observation statistics alone on or off (the
+    /// reward normaliser keeps its mode): a warm-started policy keeps the
+    /// statistics it was trained with.
+    pub fn set_obs_normalization_training(&mut self, training: bool) {
+        if let Some(n) = &mut self.obs_norm {
+            n.set_training(training);
+        }
+    }
+
     /// The normaliser statistics, for checkpoints.
     pub fn normalization_state(&self) -> NormalizationState {
         NormalizationState {

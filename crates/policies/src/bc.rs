@@ -58,6 +58,14 @@ pub struct BcConfig {
     /// averages it away and the clone never grasps. Default 1 (no
     /// reweighting).
     pub decision_weight: f64,
+    /// Observation features the clone must not use: they are zeroed in the
+    /// data and their input weights in the actor's first layer start at 0,
+    /// so both stay 0 (their gradient is 0). For features that merely echo
+    /// the previous action, such as a kinematic tip's velocity: a clone
+    /// that reads them learns "keep doing what you did" (the copycat
+    /// problem, Wen et al., 2020) and never turns. PPO fine-tuning from
+    /// the clone may still learn to use them. Default none.
+    pub ignore_observations: Vec<usize>,
     /// DAgger rounds after the first fit, run by [`crate::dagger()`] where
     /// an expert can relabel the clone's states. Default none.
     pub dagger: DaggerConfig,
@@ -74,6 +82,7 @@ impl Default for BcConfig {
             patience: 10,
             max_grad_norm: None,
             decision_weight: 1.0,
+            ignore_observations: Vec::new(),
             dagger: DaggerConfig::default(),
         }
     }
@@ -157,6 +166,17 @@ impl Demonstrations {
     /// Number of pairs marked as decisions.
     pub fn decision_count(&self) -> usize {
         self.decisions.iter().filter(|d| **d).count()
+    }
+
+    /// A copy with `features` of every observation set to 0.
+    fn without_features(&self, features: &[usize]) -> Self {
+        let mut out = self.clone();
+        for row in out.obs.chunks_exact_mut(self.d_obs.max(1)) {
+            for &i in features {
+                row[i] = 0.0;
+            }
+        }
+        out
     }
 
     /// The loss weight of pair `k`.
@@ -257,6 +277,20 @@ pub fn fine_tune_bc<B: AutodiffBackend, R: Rng>(
 ) -> Result<(ActorCritic<B>, BcReport)> {
     cfg.validate()?;
     data.validate(net)?;
+    if let Some(bad) = cfg.ignore_observations.iter().find(|&&i| i >= net.d_obs) {
+        return Err(PolicyError::config(
+            "bc.ignore_observations",
+            format!("feature {bad} outside 0..{}", net.d_obs),
+        ));
+    }
+    let masked;
+    let data = if cfg.ignore_observations.is_empty() {
+        data
+    } else {
+        model = without_inputs(model, &cfg.ignore_observations, device);
+        masked = data.without_features(&cfg.ignore_observations);
+        &masked
+    };
     let n = data.len();
     let mut inds: Vec<usize> = (0..n).collect();
     inds.shuffle(rng);
@@ -312,6 +346,27 @@ pub fn fine_tune_bc<B: AutodiffBackend, R: Rng>(
     report.best_epoch = best.1;
     report.best_val_loss = best.0;
     Ok((best.2, report))
+}
+
+/// `model` with the actor's first-layer weights from `features` set to 0.
+fn without_inputs<B: AutodiffBackend>(
+    mut model: ActorCritic<B>,
+    features: &[usize],
+    device: &B::Device,
+) -> ActorCritic<B> {
+    let Some(first) = model.actor.first_mut() else {
+        return model;
+    };
+    let [d_in, _] = first.weight.dims();
+    let mut keep = vec![1.0f32; d_in];
+    for &i in features {
+        keep[i] = 0.0;
+    }
+    let keep = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(keep, [d_in, 1]), device);
+    let (id, weight, mapper) = first.weight.clone().consume();
+    let masked = Tensor::<B, 2>::from_inner(weight.inner() * keep).require_grad();
+    first.weight = burn::module::Param::from_mapped_value(id, masked, mapper);
+    model
 }
 
 /// A batch of pairs as tensors.
@@ -463,5 +518,86 @@ mod tests {
         };
         let err = cfg.validate().expect_err("zero weight").to_string();
         assert!(err.contains("bc.decision_weight"), "{err}");
+    }
+
+    /// Two features: the label copies feature 0 (an echo of the previous
+    /// action) and is also `0.5 · feature 1` plus a small term only
+    /// feature 0 explains.
+    fn echo_pairs() -> Demonstrations {
+        let mut data = Demonstrations {
+            d_obs: 2,
+            d_act: 1,
+            ..Demonstrations::default()
+        };
+        for k in 0..200 {
+            let x = (k as f32 / 100.0) - 1.0;
+            data.push(&[0.5 * x + 0.01 * (k % 3) as f32, x], &[0.5 * x]);
+        }
+        data
+    }
+
+    #[test]
+    fn ignored_observations_keep_zero_input_weights_and_do_not_move_the_output() {
+        let net = ActorCriticConfig {
+            d_obs: 2,
+            d_action: 1,
+            d_hidden: 8,
+            n_hidden: 1,
+            action_kind: ActionKind::Continuous,
+            init_log_std: 0.0,
+        };
+        let cfg = BcConfig {
+            learning_rate: 1e-2,
+            max_epochs: 50,
+            ignore_observations: vec![0],
+            ..BcConfig::default()
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let (model, report) =
+            train_bc::<B, _>(&cfg, &net, &echo_pairs(), &Default::default(), &mut rng)
+                .expect("BC trains");
+        assert!(
+            report.best_val_loss < 0.2 * report.val_losses[0],
+            "{report:?}"
+        );
+        let weights = model.actor[0]
+            .weight
+            .val()
+            .into_data()
+            .into_vec::<f32>()
+            .expect("f32 weights");
+        assert!(
+            weights[..8].iter().all(|w| *w == 0.0),
+            "row 0: {:?}",
+            &weights[..8]
+        );
+        assert!(weights[8..].iter().any(|w| *w != 0.0));
+        let mut snapshot = crate::PolicySnapshot::new(&model);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        snapshot.actor_out(&[-5.0, 0.4], 1, &mut a);
+        snapshot.actor_out(&[5.0, 0.4], 1, &mut b);
+        assert_eq!(a, b, "feature 0 does not reach the output");
+        assert!((a[0] - 0.2).abs() < 0.05, "fit from feature 1: {}", a[0]);
+    }
+
+    #[test]
+    fn an_ignored_observation_outside_the_network_is_refused() {
+        let net = ActorCriticConfig {
+            d_obs: 2,
+            d_action: 1,
+            d_hidden: 8,
+            n_hidden: 1,
+            action_kind: ActionKind::Continuous,
+            init_log_std: 0.0,
+        };
+        let cfg = BcConfig {
+            ignore_observations: vec![2],
+            ..BcConfig::default()
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let err = train_bc::<B, _>(&cfg, &net, &echo_pairs(), &Default::default(), &mut rng)
+            .expect_err("feature 2 of 2")
+            .to_string();
+        assert!(err.contains("bc.ignore_observations"), "{err}");
     }
 }

@@ -11,10 +11,10 @@
 //! (a state-feedback controller such as the scripted labour experts).
 //!
 //! Top to bottom: config → the expert's demonstrations → one round's
-//! rollout → [`dagger`].
+//! rollout → the clone's observation statistics → [`dagger`].
 
 use burn::tensor::backend::AutodiffBackend;
-use envs::{Action, Env, ObsNormalizer, Space};
+use envs::{Action, Env, ObsNormConfig, ObsNormalizer, RunningMeanStd, Space};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -171,9 +171,9 @@ pub fn record_demonstrations<E: Env, R: Rng>(
     Ok((data, units))
 }
 
-/// Lets the clone (mixed with the expert) play `episodes` episodes seeded
-/// `seed`, `seed + 1`, …, appending every visited state (normalised by
-/// `normalizer`) with the expert's label to `data`. Returns the units of
+/// Lets the clone (mixed with the expert, its observations normalised by
+/// `normalizer`) play `episodes` episodes seeded `seed`, `seed + 1`, …,
+/// appending every visited raw state with the expert's label to `data`. Returns the units of
 /// each episode.
 #[allow(clippy::too_many_arguments)]
 fn rollout_round<E: Env, R: Rng>(
@@ -199,9 +199,9 @@ fn rollout_round<E: Env, R: Rng>(
         loop {
             let (label, decision) = expert(env, first);
             first = false;
+            data.push_decision(&obs, &label, decision);
             norm_obs.copy_from_slice(&obs);
             normalizer.normalize(&mut norm_obs);
-            data.push_decision(&norm_obs, &label, decision);
             if rng.random::<f64>() < expert_share {
                 executed.copy_from_slice(&label);
             } else {
@@ -220,26 +220,78 @@ fn rollout_round<E: Env, R: Rng>(
     Ok(units)
 }
 
-/// BC on `data` (the expert's demonstrations, observations already
-/// normalised by `normalizer`), then `dagger.rounds` rounds of clone
-/// rollouts on `env` relabelled by `expert`, each followed by fine-tuning
-/// on everything gathered so far. Round `k`'s episodes are seeded
-/// `seed + 1000·k + i`. Returns the final clone.
+/// Below this variance a feature counts as constant in the data.
+const CONSTANT_FEATURE_VAR: f64 = 1e-6;
+
+/// The clone's observation statistics: mean and variance of the raw
+/// observations in `data`. A feature constant in the data (the
+/// dishwashing expert never yaws, so sin/cos yaw and the yaw rate are)
+/// tells the clone nothing, and dividing by its near-zero spread turns a
+/// clone's first 0.01 of yaw into a clipped ±10 input that throws it off
+/// every approach: such features keep unit scale.
+pub fn observation_statistics(data: &Demonstrations) -> Result<RunningMeanStd> {
+    let mut stats = RunningMeanStd::new(data.d_obs);
+    stats.update(&data.obs)?;
+    for var in &mut stats.var {
+        if *var < CONSTANT_FEATURE_VAR {
+            *var = 1.0;
+        }
+    }
+    Ok(stats)
+}
+
+/// A frozen normaliser with `stats` (PPO's clip ±10).
+fn frozen_normalizer(stats: &RunningMeanStd) -> Result<ObsNormalizer> {
+    let mut normalizer = ObsNormalizer::new(stats.mean.len(), ObsNormConfig::default());
+    normalizer.set_state(stats.clone())?;
+    normalizer.set_training(false);
+    Ok(normalizer)
+}
+
+/// `data` with its observations normalised by `normalizer`.
+fn normalised(data: &Demonstrations, normalizer: &ObsNormalizer) -> Demonstrations {
+    let mut out = data.clone();
+    normalizer.normalize(&mut out.obs);
+    out
+}
+
+/// The final clone of [`dagger`], the statistics of its normaliser, and
+/// how the rounds went.
+#[derive(Debug)]
+pub struct Dagger<B: AutodiffBackend> {
+    /// The clone after the last round.
+    pub model: ActorCritic<B>,
+    /// The observation statistics it was fitted with (its normaliser).
+    pub obs_stats: RunningMeanStd,
+    /// The first fit and every round.
+    pub report: DaggerReport,
+}
+
+/// BC on `data` (the expert's demonstrations, raw observations), then
+/// `dagger.rounds` rounds of clone rollouts on `env` relabelled by
+/// `expert`, each followed by fine-tuning on everything gathered so far.
+/// Every fit normalises the observations with the statistics of all the
+/// data gathered up to it ([`observation_statistics`]): the clone reaches
+/// states the expert never does (later in the episode, yawed), and with
+/// the demonstrations' statistics alone those would be clipped to ±10.
+/// Round `k`'s episodes are seeded `seed + 1000·k + i`.
 #[allow(clippy::too_many_arguments)]
 pub fn dagger<B: AutodiffBackend, E: Env, R: Rng>(
     bc: &BcConfig,
     net: &ActorCriticConfig,
     mut data: Demonstrations,
-    normalizer: &ObsNormalizer,
     env: &mut E,
     expert: &mut Expert<'_, E>,
     seed: u64,
     device: &B::Device,
     rng: &mut R,
-) -> Result<(ActorCritic<B>, DaggerReport)> {
+) -> Result<Dagger<B>> {
     let cfg = &bc.dagger;
     cfg.validate()?;
-    let (mut model, initial) = train_bc::<B, R>(bc, net, &data, device, rng)?;
+    let mut obs_stats = observation_statistics(&data)?;
+    let mut normalizer = frozen_normalizer(&obs_stats)?;
+    let (mut model, initial) =
+        train_bc::<B, R>(bc, net, &normalised(&data, &normalizer), device, rng)?;
     let mut report = DaggerReport {
         initial,
         rounds: Vec::with_capacity(cfg.rounds),
@@ -251,14 +303,17 @@ pub fn dagger<B: AutodiffBackend, E: Env, R: Rng>(
             env,
             expert,
             &mut clone,
-            normalizer,
+            &normalizer,
             expert_share,
             cfg.episodes_per_round,
             seed + 1000 * round as u64,
             &mut data,
             rng,
         )?;
-        let (tuned, fit) = fine_tune_bc(bc, model, net, &data, device, rng)?;
+        obs_stats = observation_statistics(&data)?;
+        normalizer = frozen_normalizer(&obs_stats)?;
+        let (tuned, fit) =
+            fine_tune_bc(bc, model, net, &normalised(&data, &normalizer), device, rng)?;
         model = tuned;
         report.rounds.push(DaggerRound {
             expert_share,
@@ -267,5 +322,9 @@ pub fn dagger<B: AutodiffBackend, E: Env, R: Rng>(
             bc: fit,
         });
     }
-    Ok((model, report))
+    Ok(Dagger {
+        model,
+        obs_stats,
+        report,
+    })
 }

@@ -29,7 +29,10 @@ pub use bc::{BcConfig, BcLoss, BcReport, Demonstrations, train_bc};
 pub use checkpoint::{
     CHECKPOINT_FORMAT_VERSION, Checkpoint, CheckpointMeta, RngState, git_commit, write_atomic,
 };
-pub use dagger::{DaggerConfig, DaggerReport, DaggerRound, Expert, dagger, record_demonstrations};
+pub use dagger::{
+    Dagger, DaggerConfig, DaggerReport, DaggerRound, Expert, dagger, observation_statistics,
+    record_demonstrations,
+};
 #[cfg(any(feature = "ndarray", feature = "flex"))]
 pub use device::{CpuAutodiff, CpuBackend};
 #[cfg(feature = "cuda")]

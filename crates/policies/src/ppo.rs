@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use burn::module::AutodiffModule;
+use burn::module::{AutodiffModule, Module};
 use burn::optim::GradientsParams;
 use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::{Tensor, TensorData};
@@ -97,6 +97,17 @@ pub struct PpoConfig {
     /// Scale rewards by the running std of the discounted return (clip ±10).
     /// Default false.
     pub normalize_reward: bool,
+    /// Keep the observation statistics fixed at those the run starts with
+    /// (a warm start's, `vp train --init-from`): a behaviour-cloned policy
+    /// is precise to centimetres on inputs scaled by its demonstrations'
+    /// statistics, and PPO's own states (half a million within minutes)
+    /// would rescale every input under it. Default false.
+    pub freeze_observation_normalizer: bool,
+    /// Updates, from the start of the run, that train the critic alone
+    /// (the policy loss and the entropy bonus are left out). A warm-started
+    /// actor meets a critic still at its init, whose advantages are noise:
+    /// without this, the first updates undo the clone. Default 0.
+    pub critic_warmup_updates: u64,
 }
 
 impl Default for PpoConfig {
@@ -123,6 +134,8 @@ impl Default for PpoConfig {
             init_log_std: 0.0,
             normalize_observation: false,
             normalize_reward: false,
+            freeze_observation_normalizer: false,
+            critic_warmup_updates: 0,
         }
     }
 }
@@ -473,8 +486,19 @@ fn ppo_loss<B: AutodiffBackend>(
     model: &ActorCritic<B>,
     mb: Minibatch<B>,
     cfg: &PpoConfig,
+    critic_only: bool,
 ) -> MinibatchLoss<B> {
-    let eval = model.evaluate(mb.obs, mb.actions);
+    // In the critic warm-up the actor is evaluated on an untracked copy: a
+    // tracked actor graph that no backward pass consumes is never freed,
+    // and the autodiff graph cleaner's scans then grow without bound.
+    let (eval, value) = if critic_only {
+        let value = model.value(mb.obs.clone());
+        (model.clone().no_grad().evaluate(mb.obs, mb.actions), value)
+    } else {
+        let eval = model.evaluate(mb.obs, mb.actions);
+        let value = eval.value.clone();
+        (eval, value)
+    };
     let logratio = eval.log_prob - mb.log_probs; // [mb]
     let ratio = logratio.clone().exp(); // [mb]
 
@@ -493,9 +517,9 @@ fn ppo_loss<B: AutodiffBackend>(
     let pg_loss2 = neg_adv * ratio.clamp(1.0 - eps, 1.0 + eps);
     let pg_loss = pg_loss1.max_pair(pg_loss2).mean(); // [1]
 
-    let v_loss_unclipped = (eval.value.clone() - mb.returns.clone()).square(); // [mb]
+    let v_loss_unclipped = (value.clone() - mb.returns.clone()).square(); // [mb]
     let v_loss = if cfg.clip_vloss {
-        let v_clipped = mb.values.clone() + (eval.value - mb.values).clamp(-eps, eps);
+        let v_clipped = mb.values.clone() + (value - mb.values).clamp(-eps, eps);
         let v_loss_clipped = (v_clipped - mb.returns).square();
         v_loss_unclipped.max_pair(v_loss_clipped).mean() * 0.5
     } else {
@@ -503,7 +527,11 @@ fn ppo_loss<B: AutodiffBackend>(
     }; // [1]
     let entropy_loss = eval.entropy.mean(); // [1]
 
-    let loss = pg_loss.clone() - entropy_loss.clone() * cfg.ent_coef + v_loss.clone() * cfg.vf_coef;
+    let loss = if critic_only {
+        v_loss.clone() * cfg.vf_coef
+    } else {
+        pg_loss.clone() - entropy_loss.clone() * cfg.ent_coef + v_loss.clone() * cfg.vf_coef
+    };
     let stats = Tensor::cat(
         vec![
             pg_loss.detach(),
@@ -749,6 +777,8 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
         run.venv.set_normalization_training(false);
         run.venv.reset(Some(env_seed))?;
         run.venv.set_normalization_training(true);
+        run.venv
+            .set_obs_normalization_training(!run.config.freeze_observation_normalizer);
         run.global_step = ckpt.meta.global_step;
         run.update = ckpt.meta.update;
         run.metrics = ckpt.meta.metrics.clone();
@@ -917,6 +947,8 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
     /// `update_epochs` passes of shuffled minibatches over the rollout.
     fn learn(&mut self, lr: f64, advantages: &[f32], returns: &[f32]) -> Result<Learned> {
         let cfg = self.config.clone();
+        // `self.update` is already this update's 1-based number.
+        let critic_only = self.update <= cfg.critic_warmup_updates;
         let buf = &self.buffer;
         let (batch, mb_size) = (cfg.batch_size(), cfg.minibatch_size());
         let (d_obs, d_act) = (buf.d_obs, buf.d_act);
@@ -971,7 +1003,7 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
                     returns: Tensor::from_data(TensorData::new(mb_ret.clone(), [mb_size]), dev),
                     values: Tensor::from_data(TensorData::new(mb_val.clone(), [mb_size]), dev),
                 };
-                let out = ppo_loss(&self.model, mb, &cfg);
+                let out = ppo_loss(&self.model, mb, &cfg, critic_only);
                 let grads = GradientsParams::from_grads(out.loss.backward(), &self.model);
                 // The optimizer takes the network by value; moving it out
                 // (not cloning it) leaves its tensors unshared.
@@ -1106,6 +1138,7 @@ fn checkpoint_config(ckpt: &Checkpoint, path: &Path) -> Result<PpoConfig> {
 fn with_normalizers<E: Env>(mut venv: VecEnv<E>, cfg: &PpoConfig) -> Result<VecEnv<E>> {
     if cfg.normalize_observation {
         venv = venv.with_obs_normalization(ObsNormConfig::default());
+        venv.set_obs_normalization_training(!cfg.freeze_observation_normalizer);
     }
     if cfg.normalize_reward {
         venv = venv.with_reward_normalization(RewardNormConfig {

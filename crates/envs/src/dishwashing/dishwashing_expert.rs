@@ -30,6 +30,11 @@ const AIM_TOL: f32 = 0.008;
 /// 3 cm grasp radius: a wider trigger than the aim tolerance gives a
 /// clone of this expert a region, not a point, in which to decide.
 const CLOSE_TOL: f32 = 0.025;
+/// Gain of the yaw hold (1/s): the expert keeps the gripper square to the
+/// counter, turning back any yaw it finds. At skill 1 it never yaws, so
+/// this changes nothing in its own episodes; in a clone's (DAgger) it
+/// labels the drift a clone's small yaw outputs leave.
+const YAW_GAIN: f32 = 5.0;
 
 /// A scripted dishwashing worker of a given skill.
 #[derive(Debug, Clone)]
@@ -211,7 +216,14 @@ impl DishwashingExpert {
         // Horizontal wobble, fading out near the goal (a careless worker
         // still slows down to set a dish down).
         let noise = 0.2 * unskilled * ((goal - tip).length() / 0.1).min(1.0);
-        let mut a = [v.x / max_speed, v.y / max_speed, v.z / max_speed, 0.0, grip];
+        let yaw_rate = -YAW_GAIN * env.tip_yaw() / env.config().max_yaw_rate_rad_s;
+        let mut a = [
+            v.x / max_speed,
+            v.y / max_speed,
+            v.z / max_speed,
+            yaw_rate,
+            grip,
+        ];
         if noise > 0.0 {
             a[0] += self.gaussian() * noise;
             a[2] += self.gaussian() * noise;

@@ -7,8 +7,9 @@ use envs::{
 };
 use policies::ppo::network_config;
 use policies::{
-    ActOutput, ActorCriticConfig, BcConfig, BcLoss, DaggerConfig, Demonstrations, PolicySnapshot,
-    Ppo, PpoConfig, dagger, evaluate_policy, record_demonstrations, train_bc,
+    ActOutput, ActorCriticConfig, BcConfig, BcLoss, Dagger, DaggerConfig, Demonstrations,
+    PolicySnapshot, Ppo, PpoConfig, dagger, evaluate_policy, observation_statistics,
+    record_demonstrations, train_bc,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -289,7 +290,7 @@ fn dagger_on_the_dishwashing_expert_aggregates_the_clones_states() {
         ..BcConfig::default()
     };
     let mut rng = ChaCha8Rng::seed_from_u64(3);
-    let (mut data, units) =
+    let (data, units) =
         record_demonstrations(&mut env, &mut act, 8, 0, bc.dagger.demo_noise, &mut rng)
             .expect("the expert demonstrates");
     assert!(
@@ -301,25 +302,15 @@ fn dagger_on_the_dishwashing_expert_aggregates_the_clones_states() {
         "a grasp and a release per racked dish are marked"
     );
     let demo_pairs = data.len();
-    let mut stats = envs::RunningMeanStd::new(DISHWASHING_OBS_DIM);
-    stats.update(&data.obs).expect("finite observations");
-    let mut normalizer =
-        envs::ObsNormalizer::new(DISHWASHING_OBS_DIM, envs::ObsNormConfig::default());
-    normalizer.set_state(stats).expect("same size");
-    normalizer.set_training(false);
-    normalizer.normalize(&mut data.obs);
+    let demo_stats = observation_statistics(&data).expect("finite observations");
     let net = dishwashing_network(&cfg);
     let device = Default::default();
-    let (model, report) = dagger::<B, _, _>(
-        &bc,
-        &net,
-        data,
-        &normalizer,
-        &mut env,
-        &mut act,
-        1_000,
-        &device,
-        &mut rng,
+    let Dagger {
+        model,
+        obs_stats,
+        report,
+    } = dagger::<B, _, _>(
+        &bc, &net, data, &mut env, &mut act, 1_000, &device, &mut rng,
     )
     .expect("DAgger trains");
     // Every round adds its episodes' states (at most a minute each, 20 Hz)
@@ -335,6 +326,21 @@ fn dagger_on_the_dishwashing_expert_aggregates_the_clones_states() {
     }
     assert!(report.initial.best_val_loss < 0.2 * report.initial.val_losses[0]);
     assert!(report.rounds.iter().all(|r| r.bc.best_val_loss.is_finite()));
+    // The expert never yaws: its yaw features keep unit scale. The clone's
+    // normaliser is refitted on the aggregate, which its own drift widens.
+    assert_eq!(
+        demo_stats.var[3], 1.0,
+        "sin yaw is constant in the demonstrations"
+    );
+    assert_eq!(demo_stats.var[8], 1.0, "so is the yaw rate");
+    assert!(
+        obs_stats.var[29] > demo_stats.var[29],
+        "the clone's episodes run later"
+    );
+    let mut normalizer =
+        envs::ObsNormalizer::new(DISHWASHING_OBS_DIM, envs::ObsNormConfig::default());
+    normalizer.set_state(obs_stats).expect("same size");
+    normalizer.set_training(false);
     let (_, infos) = clone_units(&cfg, &model, &normalizer, 100..102);
     assert!(infos.iter().all(|i| i.fault.is_none()), "{infos:?}");
 }

@@ -14,16 +14,16 @@
 //! PPO from it, normaliser included. Per-epoch losses go to TensorBoard
 //! under `bc/`; the demonstrations' economics are logged as text.
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use burn::tensor::backend::AutodiffBackend;
 use economics::TaskConfig;
 use envs::{
     BricklayingConfig, BricklayingEnv, BricklayingExpert, DishwashingConfig, DishwashingEnv,
-    DishwashingExpert, Env, NormalizationState, ObsNormConfig, ObsNormalizer, RunningMeanStd,
+    DishwashingExpert, Env, NormalizationState, RunningMeanStd,
 };
 use policies::{
-    ActorCriticConfig, BcConfig, BcLoss, Checkpoint, CheckpointMeta, DaggerReport, Demonstrations,
-    Expert, PolicySnapshot, PpoConfig, RngState, dagger, evaluate_episodes, export_params,
+    ActorCriticConfig, BcConfig, BcLoss, Checkpoint, CheckpointMeta, Dagger, DaggerReport, Expert,
+    PolicySnapshot, PpoConfig, RngState, dagger, evaluate_episodes, export_params,
     record_demonstrations,
 };
 use rand::SeedableRng;
@@ -275,18 +275,20 @@ fn clone_on<B: AutodiffBackend, E: Env>(
     device: &B::Device,
 ) -> Result<Cloned<B>> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let (mut demos, demo_units) =
+    let (demos, demo_units) =
         record_demonstrations(env, expert, episodes, seed, bc.dagger.demo_noise, &mut rng)?;
     if demos.is_empty() {
         bail!("--demo-episodes must be at least 1");
     }
     let demo_pairs = demos.len();
-    let (obs_stats, normalizer) = normalise_observations(&mut demos)?;
-    let (model, report) = dagger::<B, E, _>(
+    let Dagger {
+        model,
+        obs_stats,
+        report,
+    } = dagger::<B, E, _>(
         bc,
         net,
         demos,
-        &normalizer,
         env,
         expert,
         seed + 1_000_000,
@@ -301,19 +303,4 @@ fn clone_on<B: AutodiffBackend, E: Env>(
         obs_stats,
         rng,
     })
-}
-
-/// Normalises the demonstrations' observations in place with their own
-/// mean and variance; returns the statistics for the checkpoint and the
-/// frozen normaliser for states gathered later.
-fn normalise_observations(demos: &mut Demonstrations) -> Result<(RunningMeanStd, ObsNormalizer)> {
-    let mut stats = RunningMeanStd::new(demos.d_obs);
-    stats
-        .update(&demos.obs)
-        .context("demonstration statistics")?;
-    let mut normalizer = ObsNormalizer::new(demos.d_obs, ObsNormConfig::default());
-    normalizer.set_state(stats.clone())?;
-    normalizer.set_training(false);
-    normalizer.normalize(&mut demos.obs);
-    Ok((stats, normalizer))
 }
