@@ -87,6 +87,14 @@ pub(crate) fn run_bc<B: AutodiffBackend>(
             ],
             round as u64 + 1,
         )?;
+        println!(
+            "DAgger round {}: the clone drove with expert share {:.3} and racked {units:.2} units per \
+             episode; refit on {} pairs (validation loss {:.4})",
+            round + 1,
+            r.expert_share,
+            r.pairs,
+            r.bc.best_val_loss
+        );
     }
     for (epoch, (train_loss, val_loss)) in report
         .train_losses
