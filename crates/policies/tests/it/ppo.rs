@@ -113,3 +113,56 @@ fn ppo_trains_pendulum_with_normalisers_without_faults() {
             .all(|r| r.is_finite())
     );
 }
+
+/// The parameters whose names start with `prefix`, concatenated.
+fn params(ppo: &Ppo<B>, prefix: &str) -> Vec<f32> {
+    policies::export_params(ppo.model())
+        .into_iter()
+        .filter(|t| t.name.starts_with(prefix))
+        .flat_map(|t| t.data)
+        .collect()
+}
+
+#[test]
+fn critic_warmup_updates_train_the_critic_alone_then_both() {
+    let device = Default::default();
+    let cfg = PpoConfig {
+        critic_warmup_updates: 2,
+        ..cartpole_config(4 * 512)
+    };
+    let mut ppo = Ppo::<B>::new(cfg, "CartPole-v1", 4, &device).expect("valid run");
+    let (actor0, critic0) = (params(&ppo, "actor"), params(&ppo, "critic"));
+    ppo.step_update().expect("update 1");
+    ppo.step_update().expect("update 2");
+    let (actor2, critic2) = (params(&ppo, "actor"), params(&ppo, "critic"));
+    assert_eq!(actor0, actor2, "the actor is untouched in the warm-up");
+    assert_ne!(critic0, critic2, "the critic trains");
+    ppo.step_update().expect("update 3");
+    assert_ne!(actor2, params(&ppo, "actor"), "then the actor trains too");
+}
+
+#[test]
+fn a_frozen_observation_normaliser_keeps_the_statistics_it_started_with() {
+    let device = Default::default();
+    let cfg = PpoConfig {
+        normalize_observation: true,
+        freeze_observation_normalizer: true,
+        ..cartpole_config(2 * 512)
+    };
+    let mut ppo = Ppo::<B>::new(cfg.clone(), "CartPole-v1", 5, &device).expect("valid run");
+    let before = ppo.venv().normalization_state().obs.expect("normaliser on");
+    ppo.step_update().expect("update 1");
+    assert_eq!(ppo.venv().normalization_state().obs, Some(before.clone()));
+
+    let updating = PpoConfig {
+        freeze_observation_normalizer: false,
+        ..cfg
+    };
+    let mut ppo = Ppo::<B>::new(updating, "CartPole-v1", 5, &device).expect("valid run");
+    ppo.step_update().expect("update 1");
+    let after = ppo.venv().normalization_state().obs.expect("normaliser on");
+    assert!(
+        after.count > before.count + 500.0,
+        "unfrozen, it counts the rollout"
+    );
+}

@@ -312,3 +312,22 @@ fn clone_on<B: AutodiffBackend, E: Env>(
         rng,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_short_dishwashing_config_clones_with_dagger_and_ignores_the_velocity_echo() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../configs/dishwashing_short.yaml"
+        );
+        let config = TaskConfig::from_path(path).expect("the shipped config parses");
+        let bc = bc_config(&config).expect("its bc: section parses");
+        assert_eq!(bc.loss, BcLoss::Mse);
+        assert_eq!(bc.ignore_observations, vec![5, 6, 7, 8]);
+        assert_eq!(bc.dagger.rounds, 4);
+        assert_eq!(bc.dagger.episodes_per_round, 8);
+    }
+}

@@ -20,7 +20,11 @@ fn repo_file(relative: &str) -> String {
 
 #[test]
 fn config_check_accepts_the_shipped_configs_with_a_one_line_summary() {
-    for name in ["configs/dishwashing.yaml", "configs/bricklaying.yaml"] {
+    for name in [
+        "configs/dishwashing.yaml",
+        "configs/dishwashing_short.yaml",
+        "configs/bricklaying.yaml",
+    ] {
         let out = vp(&["config", "check", &repo_file(name)]);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(0), "{name}: {out:?}");
