@@ -442,6 +442,18 @@ mod tests {
 
     type B = crate::CpuAutodiff;
 
+    /// A continuous actor with one hidden layer of 8 units on `d_obs` inputs.
+    fn tiny_net(d_obs: usize) -> ActorCriticConfig {
+        ActorCriticConfig {
+            d_obs,
+            d_action: 1,
+            d_hidden: 8,
+            n_hidden: 1,
+            action_kind: ActionKind::Continuous,
+            init_log_std: 0.0,
+        }
+    }
+
     /// One observation labelled 0 as an ordinary pair and 1 as a decision:
     /// the weighted squared error is least at `w / (1 + w)`.
     fn contradicting_pairs(copies: usize) -> Demonstrations {
@@ -458,14 +470,7 @@ mod tests {
     }
 
     fn fitted_action(decision_weight: f64) -> f32 {
-        let net = ActorCriticConfig {
-            d_obs: 1,
-            d_action: 1,
-            d_hidden: 8,
-            n_hidden: 1,
-            action_kind: ActionKind::Continuous,
-            init_log_std: 0.0,
-        };
+        let net = tiny_net(1);
         let cfg = BcConfig {
             decision_weight,
             learning_rate: 1e-2,
@@ -538,14 +543,7 @@ mod tests {
 
     #[test]
     fn ignored_observations_keep_zero_input_weights_and_do_not_move_the_output() {
-        let net = ActorCriticConfig {
-            d_obs: 2,
-            d_action: 1,
-            d_hidden: 8,
-            n_hidden: 1,
-            action_kind: ActionKind::Continuous,
-            init_log_std: 0.0,
-        };
+        let net = tiny_net(2);
         let cfg = BcConfig {
             learning_rate: 1e-2,
             max_epochs: 50,
@@ -582,14 +580,7 @@ mod tests {
 
     #[test]
     fn an_ignored_observation_outside_the_network_is_refused() {
-        let net = ActorCriticConfig {
-            d_obs: 2,
-            d_action: 1,
-            d_hidden: 8,
-            n_hidden: 1,
-            action_kind: ActionKind::Continuous,
-            init_log_std: 0.0,
-        };
+        let net = tiny_net(2);
         let cfg = BcConfig {
             ignore_observations: vec![2],
             ..BcConfig::default()

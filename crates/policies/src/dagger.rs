@@ -173,8 +173,8 @@ pub fn record_demonstrations<E: Env, R: Rng>(
 
 /// Lets the clone (mixed with the expert, its observations normalised by
 /// `normalizer`) play `episodes` episodes seeded `seed`, `seed + 1`, …,
-/// appending every visited raw state with the expert's label to `data`. Returns the units of
-/// each episode.
+/// appending every visited raw state with the expert's label to `data`.
+/// Returns the units of each episode.
 #[allow(clippy::too_many_arguments)]
 fn rollout_round<E: Env, R: Rng>(
     env: &mut E,

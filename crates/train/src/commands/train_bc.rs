@@ -4,10 +4,11 @@
 //! Top to bottom: the expert (`envs::DishwashingExpert` or
 //! `BricklayingExpert` at `--demo-skill`) plays `--demo-episodes` episodes
 //! of the env built from the resolved config; their (observation, action)
-//! pairs, observations normalised with the demonstrations' own statistics
-//! (as PPO's observation normaliser would, clip ±10), train the actor PPO
-//! builds for this env (`policies::train_bc`, the `bc:` section, Gaussian
-//! NLL by default so the action noise is fitted too). The cloned policy is
+//! pairs train the actor PPO builds for this env, followed by the
+//! `bc.dagger` rounds (`policies::dagger`, the `bc:` section, Gaussian NLL
+//! by default so the action noise is fitted too; observations normalised
+//! with the statistics of all data gathered, as PPO's observation
+//! normaliser would, clip ±10). The cloned policy is
 //! evaluated like a PPO run (economics with 95 % CIs into `eval.csv`) and
 //! saved as `model_latest` and `model_best` with its observation
 //! statistics, so `vp evaluate` reads it and `vp train --init-from` starts
@@ -206,7 +207,7 @@ struct Cloned<B: AutodiffBackend> {
     demo_pairs: usize,
     /// Units of each demonstration episode.
     demo_units: Vec<u32>,
-    /// The demonstrations' observation statistics (the clone's normaliser).
+    /// The observation statistics the clone was fitted with (its normaliser).
     obs_stats: RunningMeanStd,
     /// The run's random stream after collection and training.
     rng: ChaCha8Rng,
