@@ -11,10 +11,11 @@
 //! (a state-feedback controller such as the scripted labour experts).
 //!
 //! Top to bottom: config → the expert's demonstrations → one round's
-//! rollout → the clone's observation statistics → [`dagger`].
+//! rollout → the clone's observation statistics → [`DaggerLearner`], round
+//! by round → [`dagger`], all rounds in one call.
 
 use burn::tensor::backend::AutodiffBackend;
-use envs::{Action, Env, ObsNormConfig, ObsNormalizer, RunningMeanStd, Space};
+use envs::{Action, Env, Info, ObsNormConfig, ObsNormalizer, RunningMeanStd, Space};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -89,9 +90,10 @@ impl DaggerConfig {
 pub struct DaggerRound {
     /// Probability that a step executed the expert's action.
     pub expert_share: f64,
-    /// Units completed per episode while the clone (mixed with the expert)
-    /// drove, before this round's fine-tuning.
-    pub units: Vec<u32>,
+    /// The last step's info of every episode the clone (mixed with the
+    /// expert) drove, before this round's fine-tuning: its units, attempts,
+    /// errors and simulated seconds.
+    pub episodes: Vec<Info>,
     /// Pairs in the data set after this round's rollouts.
     pub pairs: usize,
     /// The fine-tuning on the aggregate.
@@ -174,7 +176,7 @@ pub fn record_demonstrations<E: Env, R: Rng>(
 /// Lets the clone (mixed with the expert, its observations normalised by
 /// `normalizer`) play `episodes` episodes seeded `seed`, `seed + 1`, …,
 /// appending every visited raw state with the expert's label to `data`.
-/// Returns the units of each episode.
+/// Returns the last step's info of each episode.
 #[allow(clippy::too_many_arguments)]
 fn rollout_round<E: Env, R: Rng>(
     env: &mut E,
@@ -186,13 +188,13 @@ fn rollout_round<E: Env, R: Rng>(
     seed: u64,
     data: &mut Demonstrations,
     rng: &mut R,
-) -> Result<Vec<u32>> {
+) -> Result<Vec<Info>> {
     let (low, high) = action_bounds(env)?;
     let mut obs = vec![0.0f32; env.observation_space().flat_size()];
     let mut norm_obs = obs.clone();
     let mut out = ActOutput::default();
     let mut executed = vec![0.0f32; low.len()];
-    let mut units = Vec::with_capacity(episodes);
+    let mut finished = Vec::with_capacity(episodes);
     for episode in 0..episodes {
         env.reset_into(Some(seed + episode as u64), &mut obs)?;
         let mut first = true;
@@ -212,12 +214,12 @@ fn rollout_round<E: Env, R: Rng>(
             }
             let t = env.step_into(Action::Continuous(&executed), &mut obs)?;
             if t.terminated || t.truncated {
-                units.push(t.info.units_completed);
+                finished.push(t.info);
                 break;
             }
         }
     }
-    Ok(units)
+    Ok(finished)
 }
 
 /// Below this variance a feature counts as constant in the data.
@@ -255,6 +257,117 @@ fn normalised(data: &Demonstrations, normalizer: &ObsNormalizer) -> Demonstratio
     out
 }
 
+/// DAgger in progress: the aggregate data set, the current clone and its
+/// normaliser. [`DaggerLearner::start`] fits the expert's demonstrations;
+/// each [`DaggerLearner::round`] lets the clone drive, relabels what it saw
+/// and refits, so a caller can evaluate, log and checkpoint between rounds.
+/// Every fit normalises the observations with the statistics of all the
+/// data gathered up to it ([`observation_statistics`]): the clone reaches
+/// states the expert never does (later in the episode, yawed), and with
+/// the demonstrations' statistics alone those would be clipped to ±10.
+/// Round `k`'s episodes are seeded `seed + 1000·k + i`.
+#[derive(Debug)]
+pub struct DaggerLearner<B: AutodiffBackend> {
+    bc: BcConfig,
+    net: ActorCriticConfig,
+    data: Demonstrations,
+    obs_stats: RunningMeanStd,
+    normalizer: ObsNormalizer,
+    model: ActorCritic<B>,
+    rounds_done: usize,
+    seed: u64,
+}
+
+impl<B: AutodiffBackend> DaggerLearner<B> {
+    /// BC on `data` (the expert's demonstrations, raw observations): the
+    /// first clone, and how its fit went.
+    pub fn start<R: Rng>(
+        bc: &BcConfig,
+        net: &ActorCriticConfig,
+        data: Demonstrations,
+        seed: u64,
+        device: &B::Device,
+        rng: &mut R,
+    ) -> Result<(Self, BcReport)> {
+        bc.validate()?;
+        let obs_stats = observation_statistics(&data)?;
+        let normalizer = frozen_normalizer(&obs_stats)?;
+        let (model, report) =
+            train_bc::<B, R>(bc, net, &normalised(&data, &normalizer), device, rng)?;
+        let learner = Self {
+            bc: bc.clone(),
+            net: net.clone(),
+            data,
+            obs_stats,
+            normalizer,
+            model,
+            rounds_done: 0,
+            seed,
+        };
+        Ok((learner, report))
+    }
+
+    /// One round: the current clone (mixed with the expert at
+    /// `expert_mix^k` in round `k`) plays `episodes_per_round` episodes on
+    /// `env`, every visited state joins the data with `expert`'s label, and
+    /// the clone is fine-tuned on the aggregate.
+    pub fn round<E: Env, R: Rng>(
+        &mut self,
+        env: &mut E,
+        expert: &mut Expert<'_, E>,
+        device: &B::Device,
+        rng: &mut R,
+    ) -> Result<DaggerRound> {
+        let round = self.rounds_done + 1;
+        let expert_share = self.bc.dagger.expert_mix.powi(round as i32);
+        let mut clone = PolicySnapshot::new(&self.model);
+        let episodes = rollout_round(
+            env,
+            expert,
+            &mut clone,
+            &self.normalizer,
+            expert_share,
+            self.bc.dagger.episodes_per_round,
+            self.seed + 1000 * round as u64,
+            &mut self.data,
+            rng,
+        )?;
+        self.obs_stats = observation_statistics(&self.data)?;
+        self.normalizer = frozen_normalizer(&self.obs_stats)?;
+        let data = normalised(&self.data, &self.normalizer);
+        let (tuned, fit) =
+            fine_tune_bc(&self.bc, self.model.clone(), &self.net, &data, device, rng)?;
+        self.model = tuned;
+        self.rounds_done = round;
+        Ok(DaggerRound {
+            expert_share,
+            episodes,
+            pairs: self.data.len(),
+            bc: fit,
+        })
+    }
+
+    /// The current clone.
+    pub fn model(&self) -> &ActorCritic<B> {
+        &self.model
+    }
+
+    /// The observation statistics the current clone was fitted with.
+    pub fn obs_stats(&self) -> &RunningMeanStd {
+        &self.obs_stats
+    }
+
+    /// Pairs in the aggregate data set (the env steps taken so far).
+    pub fn pairs(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Rounds played so far.
+    pub fn rounds_done(&self) -> usize {
+        self.rounds_done
+    }
+}
+
 /// The final clone of [`dagger`], the statistics of its normaliser, and
 /// how the rounds went.
 #[derive(Debug)]
@@ -267,64 +380,29 @@ pub struct Dagger<B: AutodiffBackend> {
     pub report: DaggerReport,
 }
 
-/// BC on `data` (the expert's demonstrations, raw observations), then
-/// `dagger.rounds` rounds of clone rollouts on `env` relabelled by
-/// `expert`, each followed by fine-tuning on everything gathered so far.
-/// Every fit normalises the observations with the statistics of all the
-/// data gathered up to it ([`observation_statistics`]): the clone reaches
-/// states the expert never does (later in the episode, yawed), and with
-/// the demonstrations' statistics alone those would be clipped to ±10.
-/// Round `k`'s episodes are seeded `seed + 1000·k + i`.
+/// [`DaggerLearner::start`] on `data`, then all `bc.dagger.rounds` rounds.
 #[allow(clippy::too_many_arguments)]
 pub fn dagger<B: AutodiffBackend, E: Env, R: Rng>(
     bc: &BcConfig,
     net: &ActorCriticConfig,
-    mut data: Demonstrations,
+    data: Demonstrations,
     env: &mut E,
     expert: &mut Expert<'_, E>,
     seed: u64,
     device: &B::Device,
     rng: &mut R,
 ) -> Result<Dagger<B>> {
-    let cfg = &bc.dagger;
-    cfg.validate()?;
-    let mut obs_stats = observation_statistics(&data)?;
-    let mut normalizer = frozen_normalizer(&obs_stats)?;
-    let (mut model, initial) =
-        train_bc::<B, R>(bc, net, &normalised(&data, &normalizer), device, rng)?;
+    let (mut learner, initial) = DaggerLearner::<B>::start(bc, net, data, seed, device, rng)?;
     let mut report = DaggerReport {
         initial,
-        rounds: Vec::with_capacity(cfg.rounds),
+        rounds: Vec::with_capacity(bc.dagger.rounds),
     };
-    for round in 1..=cfg.rounds {
-        let expert_share = cfg.expert_mix.powi(round as i32);
-        let mut clone = PolicySnapshot::new(&model);
-        let units = rollout_round(
-            env,
-            expert,
-            &mut clone,
-            &normalizer,
-            expert_share,
-            cfg.episodes_per_round,
-            seed + 1000 * round as u64,
-            &mut data,
-            rng,
-        )?;
-        obs_stats = observation_statistics(&data)?;
-        normalizer = frozen_normalizer(&obs_stats)?;
-        let (tuned, fit) =
-            fine_tune_bc(bc, model, net, &normalised(&data, &normalizer), device, rng)?;
-        model = tuned;
-        report.rounds.push(DaggerRound {
-            expert_share,
-            units,
-            pairs: data.len(),
-            bc: fit,
-        });
+    for _ in 0..bc.dagger.rounds {
+        report.rounds.push(learner.round(env, expert, device, rng)?);
     }
     Ok(Dagger {
-        model,
-        obs_stats,
+        model: learner.model,
+        obs_stats: learner.obs_stats,
         report,
     })
 }

@@ -30,8 +30,8 @@ pub use checkpoint::{
     CHECKPOINT_FORMAT_VERSION, Checkpoint, CheckpointMeta, RngState, git_commit, write_atomic,
 };
 pub use dagger::{
-    Dagger, DaggerConfig, DaggerReport, DaggerRound, Expert, dagger, observation_statistics,
-    record_demonstrations,
+    Dagger, DaggerConfig, DaggerLearner, DaggerReport, DaggerRound, Expert, dagger,
+    observation_statistics, record_demonstrations,
 };
 #[cfg(any(feature = "ndarray", feature = "flex"))]
 pub use device::{CpuAutodiff, CpuBackend};

@@ -320,7 +320,7 @@ fn dagger_on_the_dishwashing_expert_aggregates_the_clones_states() {
     assert_eq!(report.rounds[1].expert_share, 0.25);
     let mut before = demo_pairs;
     for round in &report.rounds {
-        assert_eq!(round.units.len(), 3);
+        assert_eq!(round.episodes.len(), 3);
         assert!(round.pairs > before && round.pairs <= before + 3 * 1200);
         before = round.pairs;
     }

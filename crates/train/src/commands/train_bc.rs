@@ -1,40 +1,51 @@
 //! `vp train --algorithm bc` on a task config: behaviour cloning of the
-//! task's scripted expert, saved as a PPO-shaped checkpoint.
+//! task's scripted expert with DAgger, saved as a PPO-shaped checkpoint.
 //!
 //! Top to bottom: the expert (`envs::DishwashingExpert` or
 //! `BricklayingExpert` at `--demo-skill`) plays `--demo-episodes` episodes
 //! of the env built from the resolved config; their (observation, action)
-//! pairs train the actor PPO builds for this env, followed by the
-//! `bc.dagger` rounds (`policies::dagger`, the `bc:` section, Gaussian NLL
-//! by default so the action noise is fitted too; observations normalised
-//! with the statistics of all data gathered, as PPO's observation
-//! normaliser would, clip ±10). The cloned policy is
-//! evaluated like a PPO run (economics with 95 % CIs into `eval.csv`) and
-//! saved as `model_latest` and `model_best` with its observation
-//! statistics, so `vp evaluate` reads it and `vp train --init-from` starts
-//! PPO from it, normaliser included. Per-epoch losses go to TensorBoard
-//! under `bc/`; the demonstrations' economics are logged as text.
+//! pairs train the actor PPO builds for this env (`policies::DaggerLearner`,
+//! the `bc:` section, Gaussian NLL by default so the action noise is
+//! fitted too; observations normalised with the statistics of all data
+//! gathered, as PPO's observation normaliser would, clip ±10). Then the
+//! run folder opens and the clone is evaluated like a PPO run (economics
+//! with 95 % CIs into `eval.csv`, `model_latest`, `model_best` by wage
+//! parity, observation statistics included so `vp evaluate` reads it and
+//! `vp train --init-from` starts PPO from it). Each `bc.dagger` round
+//! follows: the clone plays its episodes, which are scored like PPO's
+//! training episodes into `training_metrics.csv` and `economics/*` (the
+//! learner's own economics, round by round), the expert relabels them, the
+//! clone is refitted and evaluated and checkpointed again. Every fit's
+//! per-epoch losses go to TensorBoard under `bc/`. A killed run keeps the
+//! logs and checkpoints of its last finished round; it has no `--resume`.
 
 use anyhow::{Result, anyhow, bail};
 use burn::tensor::backend::AutodiffBackend;
-use economics::TaskConfig;
+use economics::{EpisodeOutcome, TaskConfig};
 use envs::{
     BricklayingConfig, BricklayingEnv, BricklayingExpert, DishwashingConfig, DishwashingEnv,
-    DishwashingExpert, Env, NormalizationState, RunningMeanStd,
+    DishwashingExpert, Env, Info, NormalizationState, Space,
 };
 use policies::{
-    ActorCriticConfig, BcConfig, BcLoss, Checkpoint, CheckpointMeta, Dagger, DaggerReport, Expert,
-    PolicySnapshot, PpoConfig, RngState, dagger, evaluate_episodes, export_params,
+    ActorCriticConfig, BcConfig, BcLoss, BcReport, Checkpoint, CheckpointMeta, DaggerLearner,
+    Expert, PolicySnapshot, PpoConfig, RngState, evaluate_episodes, export_params,
     record_demonstrations,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::process::ExitCode;
-use train::{RunLogger, RunStatus, StagedRunDir};
+use train::{EvalSummary, RunDir, RunLogger, RunStatus, StagedRunDir};
 
+use super::train::hparams_of;
 use super::train_task::{TaskRunOptions, econ_venv, economic_summary};
 
-/// Trains, evaluates and saves a BC run into the staged folder.
+/// Seed offset of the DAgger rounds' episodes (round `k` adds `1000·k`);
+/// evaluations use `seed + DAGGER_SEED_OFFSET` itself, so neither replays
+/// a demonstration (seeds `seed..seed + demo_episodes`).
+const DAGGER_SEED_OFFSET: u64 = 1_000_000;
+
+/// Clones the task's scripted expert at `--demo-skill` into the staged
+/// run folder (see the module doc).
 pub(crate) fn run_bc<B: AutodiffBackend>(
     config: &TaskConfig,
     options: &TaskRunOptions,
@@ -43,139 +54,47 @@ pub(crate) fn run_bc<B: AutodiffBackend>(
     staged: StagedRunDir,
     device: &B::Device,
 ) -> Result<ExitCode> {
-    let seed = config.training.seed;
     let bc = bc_config(config)?;
     let probe = econ_venv(config, &options.env_id, yaml, 1, 0.0)?;
     let net = policies::ppo::network_config(ppo, probe.observation_space(), probe.action_space())?;
-    let Cloned {
-        model,
-        report: dagger_report,
-        demo_pairs,
-        demo_units,
-        obs_stats,
-        rng,
-    } = clone_expert::<B>(&bc, &net, options, yaml, seed, device)?;
-    let report = dagger_report
-        .rounds
-        .last()
-        .map_or(&dagger_report.initial, |r| &r.bc)
-        .clone();
-
-    let run = staged.commit()?;
-    let mut logger = RunLogger::create(&run)?;
-    logger
-        .tensorboard()
-        .add_text("config", &format!("```yaml\n{yaml}```"), 0)?;
-    logger.tensorboard().add_text(
-        "bc/demonstrations",
-        &format!(
-            "{} expert episodes at skill {}: {} (observation, action) pairs, units per episode {demo_units:?}",
-            options.demo_episodes,
-            options.demo_skill,
-            demo_pairs
-        ),
-        0,
-    )?;
-    for (round, r) in dagger_report.rounds.iter().enumerate() {
-        let units =
-            r.units.iter().map(|u| f64::from(*u)).sum::<f64>() / r.units.len().max(1) as f64;
-        logger.log_scalars(
-            &[
-                ("bc/dagger_clone_units_per_episode", units),
-                ("bc/dagger_expert_share", r.expert_share),
-                ("bc/dagger_pairs", r.pairs as f64),
-                ("bc/dagger_val_loss", r.bc.best_val_loss),
-            ],
-            round as u64 + 1,
-        )?;
-        println!(
-            "DAgger round {}: the clone drove with expert share {:.3} and racked {units:.2} units per \
-             episode; refit on {} pairs (validation loss {:.4})",
-            round + 1,
-            r.expert_share,
-            r.pairs,
-            r.bc.best_val_loss
-        );
-    }
-    for (epoch, (train_loss, val_loss)) in report
-        .train_losses
-        .iter()
-        .zip(&report.val_losses)
-        .enumerate()
-    {
-        let step = epoch as u64 + 1;
-        logger.log_scalars(
-            &[("bc/train_loss", *train_loss), ("bc/val_loss", *val_loss)],
-            step,
-        )?;
-    }
-
-    let snapshot = PolicySnapshot::new(&model);
-    let episodes = usize::try_from(config.training.eval_episodes)?;
-    let venv = econ_venv(config, &options.env_id, yaml, episodes.min(8), 0.0)?;
-    let records = evaluate_episodes(
-        &snapshot,
-        venv,
-        episodes,
-        seed + 1_000_000,
-        Some(&obs_stats),
-    )?;
-    let step = dagger_report.rounds.last().map_or(demo_pairs, |r| r.pairs) as u64;
-    let summary = economic_summary(config, step, &records)?;
-    logger.log_eval_summary(&summary)?;
-    logger.commit()?;
-
-    let mut metrics = std::collections::BTreeMap::new();
-    metrics.insert("bc/best_val_loss".to_owned(), report.best_val_loss);
-    metrics.insert("eval/wage_parity".to_owned(), summary.wage_parity.mean);
-    metrics.insert("eval/mp_r".to_owned(), summary.mp_r.mean);
-    let mut ckpt = Checkpoint {
-        meta: CheckpointMeta {
-            format_version: policies::CHECKPOINT_FORMAT_VERSION,
-            algorithm: "bc".to_owned(),
-            config: serde_json::to_value(&bc)?,
-            env_id: options.env_id.clone(),
-            observation_space: probe.observation_space().clone(),
-            action_space: probe.action_space().clone(),
-            network: net,
-            global_step: step,
-            update: report.train_losses.len() as u64,
-            normalization: NormalizationState {
-                obs: Some(obs_stats),
-                reward: None,
-            },
-            optimizer_step: 0,
-            rng: Some(RngState::capture(&rng)),
-            metrics,
-            git_commit: std::env::current_dir()
-                .ok()
-                .and_then(|d| policies::git_commit(&d)),
-            weights_file: String::new(),
-            weights_len: 0,
-            weights_fnv1a64: String::new(),
-        },
-        model: export_params(&model),
-        optimizer: Vec::new(),
+    let run = BcRun {
+        config,
+        options,
+        yaml,
+        bc,
+        net,
+        observation_space: probe.observation_space().clone(),
+        action_space: probe.action_space().clone(),
     };
-    ckpt.save(&run.checkpoints_dir(), "model_best")?;
-    ckpt.save(&run.checkpoints_dir(), "model_latest")?;
-    logger.tensorboard().end_session(RunStatus::Success)?;
-    logger.commit()?;
-    println!(
-        "{}: behaviour cloning on {} pairs ({} DAgger rounds), best validation loss {:.4} (epoch {}); \
-         eval MP_r {:.2}/h, wage parity {:.3} [{:.3}, {:.3}] over {} episodes",
-        run.root().display(),
-        step,
-        dagger_report.rounds.len(),
-        report.best_val_loss,
-        report.best_epoch + 1,
-        summary.mp_r.mean,
-        summary.wage_parity.mean,
-        summary.wage_parity.lo,
-        summary.wage_parity.hi,
-        summary.episodes
-    );
-    Ok(ExitCode::SUCCESS)
+    let skill = options.demo_skill as f32;
+    let seed = config.training.seed;
+    match options.env_id.as_str() {
+        envs::DISHWASHING_ID => {
+            let mut env =
+                DishwashingEnv::new(DishwashingConfig::from_yaml_str(yaml, "config.yaml")?)?;
+            let mut expert = DishwashingExpert::new(skill, seed);
+            let mut act = labelled(
+                &mut expert,
+                DishwashingExpert::reset,
+                DishwashingExpert::act,
+                DishwashingEnv::gripper_closed,
+            );
+            run.clone_on::<B, _>(&mut env, &mut act, staged, device)
+        }
+        envs::BRICKLAYING_ID => {
+            let mut env =
+                BricklayingEnv::new(BricklayingConfig::from_yaml_str(yaml, "config.yaml")?)?;
+            let mut expert = BricklayingExpert::new(skill, seed);
+            let mut act = labelled(
+                &mut expert,
+                BricklayingExpert::reset,
+                BricklayingExpert::act,
+                BricklayingEnv::gripper_closed,
+            );
+            run.clone_on::<B, _>(&mut env, &mut act, staged, device)
+        }
+        other => bail!("--algorithm bc: env `{other}` has no scripted expert"),
+    }
 }
 
 /// The `bc:` section (defaults where absent), Gaussian NLL unless it says
@@ -199,60 +118,265 @@ fn bc_config(config: &TaskConfig) -> Result<BcConfig> {
     Ok(bc)
 }
 
-/// What cloning the expert produced.
-struct Cloned<B: AutodiffBackend> {
-    model: policies::ActorCritic<B>,
-    report: DaggerReport,
-    /// Pairs in the expert's own demonstrations.
-    demo_pairs: usize,
-    /// Units of each demonstration episode.
-    demo_units: Vec<u32>,
-    /// The observation statistics the clone was fitted with (its normaliser).
-    obs_stats: RunningMeanStd,
-    /// The run's random stream after collection and training.
-    rng: ChaCha8Rng,
+/// A BC run's settings, resolved.
+struct BcRun<'a> {
+    config: &'a TaskConfig,
+    options: &'a TaskRunOptions,
+    yaml: &'a str,
+    bc: BcConfig,
+    net: ActorCriticConfig,
+    observation_space: Space,
+    action_space: Space,
 }
 
-/// Clones the task's scripted expert at `--demo-skill`: its
-/// `--demo-episodes` demonstrations (episode `i` seeded `seed + i`), BC,
-/// then the `bc.dagger` rounds with the same expert relabelling.
-fn clone_expert<B: AutodiffBackend>(
-    bc: &BcConfig,
-    net: &ActorCriticConfig,
-    options: &TaskRunOptions,
-    yaml: &str,
-    seed: u64,
-    device: &B::Device,
-) -> Result<Cloned<B>> {
-    let skill = options.demo_skill as f32;
-    let episodes = options.demo_episodes;
-    match options.env_id.as_str() {
-        envs::DISHWASHING_ID => {
-            let mut env =
-                DishwashingEnv::new(DishwashingConfig::from_yaml_str(yaml, "config.yaml")?)?;
-            let mut expert = DishwashingExpert::new(skill, seed);
-            let mut act = labelled(
-                &mut expert,
-                DishwashingExpert::reset,
-                DishwashingExpert::act,
-                DishwashingEnv::gripper_closed,
-            );
-            clone_on(bc, net, &mut env, &mut act, episodes, seed, device)
+impl BcRun<'_> {
+    /// Demonstrations, the first fit, then every DAgger round, logging and
+    /// checkpointing after each fit.
+    fn clone_on<B: AutodiffBackend, E: Env>(
+        &self,
+        env: &mut E,
+        expert: &mut Expert<'_, E>,
+        staged: StagedRunDir,
+        device: &B::Device,
+    ) -> Result<ExitCode> {
+        let seed = self.config.training.seed;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let episodes = self.options.demo_episodes;
+        let (demos, demo_units) = record_demonstrations(
+            env,
+            expert,
+            episodes,
+            seed,
+            self.bc.dagger.demo_noise,
+            &mut rng,
+        )?;
+        if demos.is_empty() {
+            bail!("--demo-episodes must be at least 1");
         }
-        envs::BRICKLAYING_ID => {
-            let mut env =
-                BricklayingEnv::new(BricklayingConfig::from_yaml_str(yaml, "config.yaml")?)?;
-            let mut expert = BricklayingExpert::new(skill, seed);
-            let mut act = labelled(
-                &mut expert,
-                BricklayingExpert::reset,
-                BricklayingExpert::act,
-                BricklayingEnv::gripper_closed,
-            );
-            clone_on(bc, net, &mut env, &mut act, episodes, seed, device)
+        let demo_pairs = demos.len();
+        let (mut learner, initial) = DaggerLearner::<B>::start(
+            &self.bc,
+            &self.net,
+            demos,
+            seed + DAGGER_SEED_OFFSET,
+            device,
+            &mut rng,
+        )?;
+
+        let run = staged.commit()?;
+        let mut logger = RunLogger::create(&run)?;
+        let tb = logger.tensorboard();
+        tb.add_text("config", &format!("```yaml\n{}```", self.yaml), 0)?;
+        let mut resolved = serde_json::to_value(self.config)?;
+        if let Some(map) = resolved.as_object_mut() {
+            // The env's physics parameters are not hyperparameters.
+            map.remove("env");
         }
-        other => bail!("--algorithm bc: env `{other}` has no scripted expert"),
+        tb.add_hparams(&hparams_of(&resolved), &run.name())?;
+        tb.add_text(
+            "bc/demonstrations",
+            &format!(
+                "{episodes} expert episodes at skill {}: {demo_pairs} (observation, action) \
+                 pairs, units per episode {demo_units:?}",
+                self.options.demo_skill
+            ),
+            0,
+        )?;
+        println!(
+            "{episodes} expert demonstrations: {demo_pairs} pairs, {:.2} units per episode",
+            mean_units(demo_units.iter().copied())
+        );
+
+        let mut scorer = self.config.episode_scorer()?;
+        let mut detector = self.config.convergence.detector()?;
+        let mut epochs_logged = 0u64;
+        let mut best = f64::NEG_INFINITY;
+        log_fit(&mut logger, &initial, &mut epochs_logged)?;
+        let mut last =
+            self.evaluate_and_save(&learner, &initial, &run, &mut logger, &mut best, &rng)?;
+        let mut converged =
+            detector.observe_parities(last.productivity_parity.mean, last.wage_parity.mean)?;
+        print_eval("the first fit", &learner, &last);
+        for _ in 0..self.bc.dagger.rounds {
+            if converged && self.options.stop_on_convergence {
+                break;
+            }
+            let round = learner.round(env, expert, device, &mut rng)?;
+            let step = learner.pairs() as u64;
+            for info in &round.episodes {
+                let scored = scorer.score(&outcome_of(info))?;
+                logger.log_episode_record(&scored.record, step)?;
+            }
+            let units = mean_units(round.episodes.iter().map(|i| i.units_completed));
+            let k = learner.rounds_done() as u64;
+            logger.log_scalars(
+                &[
+                    ("bc/dagger_clone_units_per_episode", units),
+                    ("bc/dagger_expert_share", round.expert_share),
+                    ("bc/dagger_pairs", round.pairs as f64),
+                    ("bc/dagger_val_loss", round.bc.best_val_loss),
+                ],
+                k,
+            )?;
+            log_fit(&mut logger, &round.bc, &mut epochs_logged)?;
+            println!(
+                "DAgger round {k}: the clone drove with expert share {:.3} and racked {units:.2} \
+                 units per episode; refit on {} pairs (validation loss {:.4})",
+                round.expert_share, round.pairs, round.bc.best_val_loss
+            );
+            last =
+                self.evaluate_and_save(&learner, &round.bc, &run, &mut logger, &mut best, &rng)?;
+            converged =
+                detector.observe_parities(last.productivity_parity.mean, last.wage_parity.mean)?;
+            print_eval(&format!("round {k}"), &learner, &last);
+        }
+        logger.tensorboard().end_session(RunStatus::Success)?;
+        logger.commit()?;
+        let why = if converged && self.options.stop_on_convergence {
+            " (converged: parity reached)"
+        } else {
+            ""
+        };
+        println!(
+            "{}: behaviour cloning on {} pairs ({} DAgger rounds){why}; eval MP_r {:.2}/h, wage \
+             parity {:.3} [{:.3}, {:.3}] over {} episodes",
+            run.root().display(),
+            learner.pairs(),
+            learner.rounds_done(),
+            last.mp_r.mean,
+            last.wage_parity.mean,
+            last.wage_parity.lo,
+            last.wage_parity.hi,
+            last.episodes
+        );
+        Ok(ExitCode::SUCCESS)
     }
+
+    /// Evaluates the current clone into `eval.csv` (the same seeds every
+    /// time, so rounds compare on the same dishes), commits the logs and
+    /// saves `model_latest`, and `model_best` when its mean wage parity is
+    /// the best so far.
+    fn evaluate_and_save<B: AutodiffBackend>(
+        &self,
+        learner: &DaggerLearner<B>,
+        fit: &BcReport,
+        run: &RunDir,
+        logger: &mut RunLogger,
+        best: &mut f64,
+        rng: &ChaCha8Rng,
+    ) -> Result<EvalSummary> {
+        let seed = self.config.training.seed;
+        let episodes = usize::try_from(self.config.training.eval_episodes)?;
+        let venv = econ_venv(
+            self.config,
+            &self.options.env_id,
+            self.yaml,
+            episodes.min(8),
+            0.0,
+        )?;
+        let records = evaluate_episodes(
+            &PolicySnapshot::new(learner.model()),
+            venv,
+            episodes,
+            seed + DAGGER_SEED_OFFSET,
+            Some(learner.obs_stats()),
+        )?;
+        let step = learner.pairs() as u64;
+        let summary = economic_summary(self.config, step, &records)?;
+        logger.log_eval_summary(&summary)?;
+        logger.commit()?;
+        let mut ckpt = self.checkpoint(learner, fit, &summary, rng)?;
+        if summary.wage_parity.mean > *best {
+            *best = summary.wage_parity.mean;
+            ckpt.save(&run.checkpoints_dir(), "model_best")?;
+        }
+        ckpt.save(&run.checkpoints_dir(), "model_latest")?;
+        Ok(summary)
+    }
+
+    /// The current clone as a PPO-shaped checkpoint.
+    fn checkpoint<B: AutodiffBackend>(
+        &self,
+        learner: &DaggerLearner<B>,
+        fit: &BcReport,
+        summary: &EvalSummary,
+        rng: &ChaCha8Rng,
+    ) -> Result<Checkpoint> {
+        let mut metrics = std::collections::BTreeMap::new();
+        metrics.insert("bc/best_val_loss".to_owned(), fit.best_val_loss);
+        metrics.insert("eval/wage_parity".to_owned(), summary.wage_parity.mean);
+        metrics.insert("eval/mp_r".to_owned(), summary.mp_r.mean);
+        Ok(Checkpoint {
+            meta: CheckpointMeta {
+                format_version: policies::CHECKPOINT_FORMAT_VERSION,
+                algorithm: "bc".to_owned(),
+                config: serde_json::to_value(&self.bc)?,
+                env_id: self.options.env_id.clone(),
+                observation_space: self.observation_space.clone(),
+                action_space: self.action_space.clone(),
+                network: self.net.clone(),
+                global_step: learner.pairs() as u64,
+                update: learner.rounds_done() as u64,
+                normalization: NormalizationState {
+                    obs: Some(learner.obs_stats().clone()),
+                    reward: None,
+                },
+                optimizer_step: 0,
+                rng: Some(RngState::capture(rng)),
+                metrics,
+                git_commit: std::env::current_dir()
+                    .ok()
+                    .and_then(|d| policies::git_commit(&d)),
+                weights_file: String::new(),
+                weights_len: 0,
+                weights_fnv1a64: String::new(),
+            },
+            model: export_params(learner.model()),
+            optimizer: Vec::new(),
+        })
+    }
+}
+
+/// One fit's per-epoch losses as `bc/train_loss` and `bc/val_loss`, the
+/// epochs of successive fits numbered on from `epochs_logged`.
+fn log_fit(logger: &mut RunLogger, fit: &BcReport, epochs_logged: &mut u64) -> Result<()> {
+    for (train_loss, val_loss) in fit.train_losses.iter().zip(&fit.val_losses) {
+        *epochs_logged += 1;
+        logger.log_scalars(
+            &[("bc/train_loss", *train_loss), ("bc/val_loss", *val_loss)],
+            *epochs_logged,
+        )?;
+    }
+    logger.flush()
+}
+
+fn print_eval<B: AutodiffBackend>(label: &str, learner: &DaggerLearner<B>, s: &EvalSummary) {
+    println!(
+        "  eval after {label} ({} pairs): MP_r {:.2}/h, error rate {:.3}, wage parity {:.3} \
+         [{:.3}, {:.3}] over {} episodes",
+        learner.pairs(),
+        s.mp_r.mean,
+        s.error_rate,
+        s.wage_parity.mean,
+        s.wage_parity.lo,
+        s.wage_parity.hi,
+        s.episodes
+    );
+}
+
+fn mean_units(units: impl Iterator<Item = u32>) -> f64 {
+    let (sum, n) = units.fold((0.0, 0usize), |(s, n), u| (s + f64::from(u), n + 1));
+    sum / n.max(1) as f64
+}
+
+/// The counters of an episode's last step as SPEC §2's outcome.
+fn outcome_of(info: &Info) -> EpisodeOutcome {
+    EpisodeOutcome::from_sim_seconds(
+        u64::from(info.units_completed),
+        u64::from(info.attempts),
+        u64::from(info.errors),
+        info.sim_seconds,
+    )
 }
 
 /// A scripted labour expert as a DAgger [`Expert`]: reset at every episode
@@ -271,47 +395,6 @@ fn labelled<'a, X, E: 'a>(
         let action = act(expert, env);
         (action.to_vec(), (action[4] > 0.0) != gripper_closed(env))
     }
-}
-
-/// [`clone_expert`] on a concrete env.
-fn clone_on<B: AutodiffBackend, E: Env>(
-    bc: &BcConfig,
-    net: &ActorCriticConfig,
-    env: &mut E,
-    expert: &mut Expert<'_, E>,
-    episodes: u64,
-    seed: u64,
-    device: &B::Device,
-) -> Result<Cloned<B>> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let (demos, demo_units) =
-        record_demonstrations(env, expert, episodes, seed, bc.dagger.demo_noise, &mut rng)?;
-    if demos.is_empty() {
-        bail!("--demo-episodes must be at least 1");
-    }
-    let demo_pairs = demos.len();
-    let Dagger {
-        model,
-        obs_stats,
-        report,
-    } = dagger::<B, E, _>(
-        bc,
-        net,
-        demos,
-        env,
-        expert,
-        seed + 1_000_000,
-        device,
-        &mut rng,
-    )?;
-    Ok(Cloned {
-        model,
-        report,
-        demo_pairs,
-        demo_units,
-        obs_stats,
-        rng,
-    })
 }
 
 #[cfg(test)]

@@ -201,9 +201,16 @@ fn bad_task_overrides_fail_with_one_line_and_leave_no_run_folder() {
 }
 
 #[test]
-fn behaviour_cloning_run_saves_a_checkpoint_that_evaluates_and_warm_starts_ppo() {
+fn behaviour_cloning_logs_each_dagger_round_and_its_checkpoint_warm_starts_ppo() {
     let tmp = tempfile::tempdir().unwrap();
     let config = tiny_dishwashing_config(tmp.path());
+    // Two DAgger rounds of two clone-driven episodes each.
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(
+        "bc:\n  loss: mse\n  max_epochs: 5\n  dagger:\n    rounds: 2\n    \
+         episodes_per_round: 2\n    expert_mix: 0.0\n",
+    );
+    std::fs::write(&config, text).unwrap();
     let bc_run = tmp.path().join("bc");
     let out = vp(&[
         "train",
@@ -226,9 +233,39 @@ fn behaviour_cloning_run_saves_a_checkpoint_that_evaluates_and_warm_starts_ppo()
         meta["normalization"]["obs"].is_object(),
         "the observation statistics travel with the policy"
     );
-    // 2 episodes of 100 control steps.
-    assert_eq!(meta["global_step"], 200);
-    assert_eq!(data_rows(&bc_run.join("eval.csv")).len(), 1);
+    // 2 demonstrations, then 2 rounds of 2 episodes, all of 100 control
+    // steps: one labelled pair per step.
+    assert_eq!(meta["global_step"], 600);
+    assert_eq!(meta["update"], 2, "the checkpoint of the last round");
+    // An evaluation after the first fit and after each round.
+    let evals = data_rows(&bc_run.join("eval.csv"));
+    assert_eq!(
+        evals.iter().map(|r| r[0] as u64).collect::<Vec<_>>(),
+        vec![200, 400, 600]
+    );
+    // The clone's own episodes, scored like PPO's training episodes.
+    let rows = data_rows(&bc_run.join("training_metrics.csv"));
+    assert_eq!(rows.len(), 4);
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row[0], i as f64, "episodes are numbered in order");
+        assert!(row.iter().all(|v| v.is_finite()));
+        assert_eq!(row[11], 0.5, "beta");
+    }
+    let events = train::EventFile::read_dir(&bc_run).expect("event files");
+    let tags: std::collections::BTreeSet<String> = events
+        .iter()
+        .flat_map(|(_, f)| f.scalars())
+        .map(|p| p.tag)
+        .collect();
+    for tag in [
+        "economics/mp_r",
+        "economics/wage_parity",
+        "eval/wage_parity",
+        "bc/train_loss",
+        "bc/dagger_clone_units_per_episode",
+    ] {
+        assert!(tags.contains(tag), "{tag} missing from {tags:?}");
+    }
 
     let ckpt = bc_run
         .join("checkpoints/model_latest")
