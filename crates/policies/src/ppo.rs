@@ -108,6 +108,14 @@ pub struct PpoConfig {
     /// actor meets a critic still at its init, whose advantages are noise:
     /// without this, the first updates undo the clone. Default 0.
     pub critic_warmup_updates: u64,
+    /// Weight λ of a behaviour-cloning trust region (after DAPG, Rajeswaran
+    /// et al., 2018): the loss adds `λ · mean ‖μ(s) − μ₀(s)‖²` over each
+    /// minibatch, `μ₀` the actor output of the frozen network set by
+    /// [`Ppo::with_anchor`] (the clone a fine-tune starts from). PPO's
+    /// ratio clip bounds each update's step but not the drift over many;
+    /// a clone precise to centimetres loses its grasp to that drift.
+    /// Default 0 (off).
+    pub anchor_coef: f64,
 }
 
 impl Default for PpoConfig {
@@ -136,6 +144,7 @@ impl Default for PpoConfig {
             normalize_reward: false,
             freeze_observation_normalizer: false,
             critic_warmup_updates: 0,
+            anchor_coef: 0.0,
         }
     }
 }
@@ -212,6 +221,7 @@ impl PpoConfig {
             }
         }
         let nonneg = [
+            ("anchor_coef", self.anchor_coef),
             ("learning_rate", self.learning_rate),
             ("clip_coef", self.clip_coef),
             ("ent_coef", self.ent_coef),
@@ -467,9 +477,12 @@ pub fn explained_variance(y_pred: &[f32], y_true: &[f32]) -> f64 {
 /// The PPO loss of one minibatch and its diagnostics (detached scalars).
 struct MinibatchLoss<B: AutodiffBackend> {
     loss: Tensor<B, 1>,
-    /// `[pg_loss, v_loss, entropy, approx_kl, clip_frac]`, `[5]`.
+    /// `[pg_loss, v_loss, entropy, approx_kl, clip_frac, anchor_loss]`, `[6]`.
     stats: Tensor<B, 1>,
 }
+
+/// Entries of [`MinibatchLoss::stats`].
+const LOSS_STATS: usize = 6;
 
 /// Minibatch tensors, `[mb]` unless noted.
 struct Minibatch<B: AutodiffBackend> {
@@ -479,9 +492,12 @@ struct Minibatch<B: AutodiffBackend> {
     advantages: Tensor<B, 1>,
     returns: Tensor<B, 1>,
     values: Tensor<B, 1>,
+    /// The anchor's actor outputs `μ₀(s)`, `[mb, d_act]`, when anchored.
+    anchor: Option<Tensor<B, 2>>,
 }
 
-/// Clipped surrogate + clipped value loss − entropy bonus.
+/// Clipped surrogate + clipped value loss − entropy bonus (+ the anchor
+/// term when anchored).
 fn ppo_loss<B: AutodiffBackend>(
     model: &ActorCritic<B>,
     mb: Minibatch<B>,
@@ -491,6 +507,13 @@ fn ppo_loss<B: AutodiffBackend>(
     // In the critic warm-up the actor is evaluated on an untracked copy: a
     // tracked actor graph that no backward pass consumes is never freed,
     // and the autodiff graph cleaner's scans then grow without bound.
+    let anchor_loss = match &mb.anchor {
+        Some(anchor) if !critic_only => {
+            let mean = model.actor_out(mb.obs.clone()); // [mb, d_act]
+            (mean - anchor.clone()).square().sum_dim(1).mean() // [1]
+        }
+        _ => Tensor::zeros([1], &mb.obs.device()),
+    };
     let (eval, value) = if critic_only {
         let value = model.value(mb.obs.clone());
         (model.clone().no_grad().evaluate(mb.obs, mb.actions), value)
@@ -530,7 +553,9 @@ fn ppo_loss<B: AutodiffBackend>(
     let loss = if critic_only {
         v_loss.clone() * cfg.vf_coef
     } else {
-        pg_loss.clone() - entropy_loss.clone() * cfg.ent_coef + v_loss.clone() * cfg.vf_coef
+        pg_loss.clone() - entropy_loss.clone() * cfg.ent_coef
+            + v_loss.clone() * cfg.vf_coef
+            + anchor_loss.clone() * cfg.anchor_coef
     };
     let stats = Tensor::cat(
         vec![
@@ -539,6 +564,7 @@ fn ppo_loss<B: AutodiffBackend>(
             entropy_loss.detach(),
             approx_kl,
             clip_frac,
+            anchor_loss.detach(),
         ],
         0,
     );
@@ -580,6 +606,9 @@ pub struct PpoUpdate {
     pub epochs: usize,
     /// Global gradient norm before clipping, mean over minibatches.
     pub grad_norm: f64,
+    /// Mean `‖μ(s) − μ₀(s)‖²` over the update's minibatches, when anchored
+    /// ([`PpoConfig::anchor_coef`]).
+    pub anchor_loss: Option<f64>,
     /// Episodes that ended during the rollout (raw returns).
     pub episodes: Vec<EpisodeRecord>,
 }
@@ -599,6 +628,9 @@ impl PpoUpdate {
         ];
         if let Some(r) = self.mean_episodic_return() {
             out.push(("charts/episodic_return", r));
+        }
+        if let Some(a) = self.anchor_loss {
+            out.push(("losses/anchor_loss", a));
         }
         out
     }
@@ -636,6 +668,8 @@ pub struct Ppo<B: AutodiffBackend, E: Env = Box<dyn Env>> {
     global_step: u64,
     update: u64,
     metrics: BTreeMap<String, f64>,
+    /// Host copy of the frozen anchor network ([`PpoConfig::anchor_coef`]).
+    anchor: Option<PolicySnapshot>,
 }
 
 impl<B: AutodiffBackend, E: Env> std::fmt::Debug for Ppo<B, E> {
@@ -715,6 +749,7 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
             global_step: 0,
             update: 0,
             metrics: BTreeMap::new(),
+            anchor: None,
         })
     }
 
@@ -724,6 +759,29 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
         let params = export_params(&model);
         let map = params.iter().map(|t| (t.name.clone(), t.clone())).collect();
         self.model = import_params(self.model, &map, &self.device)?;
+        Ok(self)
+    }
+
+    /// Anchors the actor to a frozen copy of `model` (its shape must match
+    /// the run's): with [`PpoConfig::anchor_coef`] > 0 every policy update
+    /// also pulls the actor's outputs towards `model`'s on the rollout's
+    /// states. The anchor is not part of checkpoints: a resumed run sets it
+    /// again.
+    pub fn with_anchor(mut self, model: &ActorCritic<B>) -> Result<Self> {
+        let anchor = PolicySnapshot::new(model);
+        if anchor.d_obs() != self.network.d_obs || anchor.d_action() != self.network.d_action {
+            return Err(PolicyError::config(
+                "anchor",
+                format!(
+                    "network maps {} observations to {} actions; this run's maps {} to {}",
+                    anchor.d_obs(),
+                    anchor.d_action(),
+                    self.network.d_obs,
+                    self.network.d_action
+                ),
+            ));
+        }
+        self.anchor = Some(anchor);
         Ok(self)
     }
 
@@ -883,6 +941,7 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
             learn_secs: 0.0,
             epochs: learned.epochs,
             grad_norm: learned.grad_norm,
+            anchor_loss: learned.anchored.then_some(learned.stats[5]),
             episodes: Vec::new(),
         })
     }
@@ -953,7 +1012,20 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
         let (batch, mb_size) = (cfg.batch_size(), cfg.minibatch_size());
         let (d_obs, d_act) = (buf.d_obs, buf.d_act);
         let mut b_inds: Vec<usize> = (0..batch).collect();
-        let mut sums = [0.0f64; 5];
+        // The anchor's outputs on the whole rollout, once per update.
+        let mut anchor_out = Vec::new();
+        let anchored = cfg.anchor_coef > 0.0 && !critic_only;
+        if anchored {
+            let anchor = self.anchor.as_mut().ok_or_else(|| {
+                PolicyError::config(
+                    "ppo.anchor_coef",
+                    "is above 0 but the run has no anchor network (Ppo::with_anchor)",
+                )
+            })?;
+            anchor.actor_out(&buf.obs, batch, &mut anchor_out);
+        }
+        let mut mb_anchor = Vec::with_capacity(if anchored { mb_size * d_act } else { 0 });
+        let mut sums = [0.0f64; LOSS_STATS];
         let mut count = 0usize;
         let mut grad_norm_sum = 0.0;
         let mut epochs = 0;
@@ -980,7 +1052,11 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
                 mb_adv.clear();
                 mb_ret.clear();
                 mb_val.clear();
+                mb_anchor.clear();
                 for &k in mb_inds {
+                    if anchored {
+                        mb_anchor.extend_from_slice(&anchor_out[k * d_act..(k + 1) * d_act]);
+                    }
                     mb_obs.extend_from_slice(&buf.obs[k * d_obs..(k + 1) * d_obs]);
                     mb_act.extend_from_slice(&buf.actions[k * d_act..(k + 1) * d_act]);
                     mb_lp.push(buf.log_probs[k]);
@@ -1002,6 +1078,9 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
                     advantages: Tensor::from_data(TensorData::new(mb_adv.clone(), [mb_size]), dev),
                     returns: Tensor::from_data(TensorData::new(mb_ret.clone(), [mb_size]), dev),
                     values: Tensor::from_data(TensorData::new(mb_val.clone(), [mb_size]), dev),
+                    anchor: anchored.then(|| {
+                        Tensor::from_data(TensorData::new(mb_anchor.clone(), [mb_size, d_act]), dev)
+                    }),
                 };
                 let out = ppo_loss(&self.model, mb, &cfg, critic_only);
                 let grads = GradientsParams::from_grads(out.loss.backward(), &self.model);
@@ -1021,7 +1100,7 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
                 epoch_stats.push(out.stats);
                 grad_norm_sum += grad_norm;
             }
-            // One read-back of the epoch's statistics, `[minibatches · 5]`.
+            // One read-back of the epoch's statistics, `[minibatches · 6]`.
             let stats = Tensor::cat(std::mem::take(&mut epoch_stats), 0)
                 .into_data()
                 .convert::<f32>()
@@ -1035,7 +1114,7 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
             }
             let mut epoch_kl = 0.0;
             let mut epoch_count = 0usize;
-            for mb_stats in stats.chunks_exact(5) {
+            for mb_stats in stats.chunks_exact(LOSS_STATS) {
                 for (s, v) in sums.iter_mut().zip(mb_stats) {
                     *s += f64::from(*v);
                 }
@@ -1051,6 +1130,7 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
         let c = count.max(1) as f64;
         Ok(Learned {
             stats: sums.map(|s| s / c),
+            anchored,
             approx_kl: last_epoch_kl,
             epochs,
             grad_norm: grad_norm_sum / c,
@@ -1112,7 +1192,9 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
 
 /// Means of an update's minibatch statistics.
 struct Learned {
-    stats: [f64; 5],
+    stats: [f64; LOSS_STATS],
+    /// Whether the anchor term was in the loss.
+    anchored: bool,
     approx_kl: f64,
     epochs: usize,
     grad_norm: f64,

@@ -166,3 +166,77 @@ fn a_frozen_observation_normaliser_keeps_the_statistics_it_started_with() {
         "unfrozen, it counts the rollout"
     );
 }
+
+/// Mean squared distance between the actor outputs of `ppo` and of
+/// `reference` on a fixed spread of Pendulum observations.
+fn actor_drift(ppo: &Ppo<B>, reference: &mut policies::PolicySnapshot) -> f64 {
+    let obs: Vec<f32> = (0..64)
+        .flat_map(|i| {
+            let t = i as f32 * 0.1;
+            [t.cos(), t.sin(), (t * 3.0).sin() * 4.0]
+        })
+        .collect();
+    let (mut now, mut then) = (Vec::new(), Vec::new());
+    policies::PolicySnapshot::new(ppo.model()).actor_out(&obs, 64, &mut now);
+    reference.actor_out(&obs, 64, &mut then);
+    now.iter()
+        .zip(&then)
+        .map(|(a, b)| f64::from(a - b).powi(2))
+        .sum::<f64>()
+        / now.len() as f64
+}
+
+#[test]
+fn an_anchored_fine_tune_stays_closer_to_its_anchor_and_reports_the_anchor_loss() {
+    let device = Default::default();
+    let yaml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../configs/pendulum.yaml"
+    ))
+    .expect("configs/pendulum.yaml is in the repository");
+    let run = PpoRunConfig::from_yaml_str(&yaml, "configs/pendulum.yaml")
+        .expect("the shipped config parses");
+    let free = PpoConfig {
+        total_timesteps: 4 * run.ppo.batch_size() as u64,
+        learning_rate: 3e-3,
+        anneal_lr: false,
+        ..run.ppo
+    };
+    let drift_after_updates = |cfg: PpoConfig| {
+        let mut ppo = Ppo::<B>::new(cfg.clone(), "Pendulum-v1", 7, &device).expect("valid run");
+        let start = ppo.model().clone();
+        let mut reference = policies::PolicySnapshot::new(&start);
+        if cfg.anchor_coef > 0.0 {
+            ppo = ppo.with_anchor(&start).expect("same network");
+        }
+        let mut anchor_losses = Vec::new();
+        for _ in 0..4 {
+            let upd = ppo.step_update().expect("update");
+            anchor_losses.push(upd.anchor_loss);
+        }
+        (actor_drift(&ppo, &mut reference), anchor_losses)
+    };
+    let (free_drift, free_losses) = drift_after_updates(free.clone());
+    let anchored = PpoConfig {
+        anchor_coef: 10.0,
+        ..free.clone()
+    };
+    let (anchored_drift, anchored_losses) = drift_after_updates(anchored.clone());
+    assert!(free_losses.iter().all(Option::is_none));
+    assert!(
+        anchored_losses
+            .iter()
+            .all(|l| l.is_some_and(|l| l.is_finite() && l >= 0.0)),
+        "{anchored_losses:?}"
+    );
+    assert!(free_drift > 0.0);
+    assert!(
+        anchored_drift < 0.5 * free_drift,
+        "anchored drift {anchored_drift} against free {free_drift}"
+    );
+
+    // An anchor weight without an anchor network is an error, not a no-op.
+    let mut orphan = Ppo::<B>::new(anchored, "Pendulum-v1", 7, &device).expect("valid run");
+    let err = orphan.step_update().expect_err("no anchor set").to_string();
+    assert!(err.contains("anchor_coef"), "{err}");
+}

@@ -134,6 +134,9 @@ pub struct TrainArgs {
     /// Skill of the scripted expert for --algorithm bc, in [0, 1].
     #[arg(long, default_value_t = 1.0)]
     pub(crate) demo_skill: f64,
+    /// DAgger rounds for --algorithm bc (overrides bc.dagger.rounds).
+    #[arg(long, value_name = "N")]
+    pub(crate) dagger_rounds: Option<usize>,
 }
 
 /// How a run was started, beyond the learner's config; part of `config.yaml`.
@@ -224,6 +227,9 @@ impl TrainArgs {
 
     fn check_algorithm(&self) -> Result<String> {
         match self.algorithm.as_deref().unwrap_or("ppo") {
+            "ppo" if self.dagger_rounds.is_some() => bail!(
+                "--dagger-rounds sets behaviour cloning's DAgger rounds; it needs --algorithm bc"
+            ),
             "ppo" => Ok("ppo".to_owned()),
             "bc" => bail!(
                 "--algorithm bc needs demonstrations: `vp train` clones the scripted expert of a \
@@ -373,6 +379,7 @@ impl TrainArgs {
             ("--episodes", self.episodes.is_some()),
             ("--eval-episodes", self.eval_episodes.is_some()),
             ("--eval-every", self.eval_every.is_some()),
+            ("--dagger-rounds", self.dagger_rounds.is_some()),
         ];
         if let Some((flag, _)) = fixed.iter().find(|(_, g)| *g) {
             bail!("--resume conflicts with {flag}: a resumed run keeps its own config");

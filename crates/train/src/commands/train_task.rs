@@ -181,6 +181,13 @@ pub(crate) fn fresh_task_plan(
     if let Some(s) = &args.gamma_schedule {
         config.reward.schedule = parse_schedule(s)?;
     }
+    if let Some(rounds) = args.dagger_rounds {
+        ensure!(
+            algorithm == "bc",
+            "--dagger-rounds sets behaviour cloning's DAgger rounds; it needs --algorithm bc"
+        );
+        set_dagger_rounds(&mut config.bc, rounds).with_context(|| format!("{file}: bc"))?;
+    }
     // Re-parse strictly: an override out of range fails like a bad file.
     let text = serde_saphyr::to_string(&config).context("writing the resolved config")?;
     config = TaskConfig::from_yaml_str(&text, RESOLVED).map_err(|e| anyhow!("{e}"))?;
@@ -203,6 +210,12 @@ pub(crate) fn fresh_task_plan(
             .div_ceil(ppo.batch_size() as u64)
             .max(1),
     };
+    ensure!(
+        ppo.anchor_coef == 0.0 || args.init_from.is_some(),
+        "{file}: ppo.anchor_coef {} anchors the policy to the network it starts from; \
+         give that network with --init-from",
+        ppo.anchor_coef
+    );
     let init_from = match &args.init_from {
         Some(p) => {
             let ckpt = Checkpoint::load(p).map_err(|e| anyhow!("--init-from: {e}"))?;
@@ -305,6 +318,9 @@ impl WithBackend for TaskPlan {
                     let ckpt = Checkpoint::load(Path::new(path))?;
                     let model = import_params(ppo.model().clone(), &ckpt.model_map(), &device)
                         .map_err(|e| anyhow!("--init-from {path}: {e}"))?;
+                    if ppo_config.anchor_coef > 0.0 {
+                        ppo = ppo.with_anchor(&model)?;
+                    }
                     ppo = ppo.with_model(model)?;
                     // The network expects observations normalised as it
                     // was trained; continue from those statistics.
@@ -335,7 +351,10 @@ impl WithBackend for TaskPlan {
                     );
                     extend_task_run(&run, &ckpt, steps)?;
                 }
-                let ppo = Ppo::<B, EconEnv>::resume_with(&latest, venv, &device)?;
+                let mut ppo = Ppo::<B, EconEnv>::resume_with(&latest, venv, &device)?;
+                if ppo_config.anchor_coef > 0.0 {
+                    ppo = with_anchor_from(ppo, options.init_from.as_deref(), &device)?;
+                }
                 let last_episode = ckpt
                     .meta
                     .metrics
@@ -628,6 +647,21 @@ fn eval_frame<B: AutodiffBackend>(
     Ok(venv.render(0))
 }
 
+/// A resumed run anchored again to the network it started from: anchors
+/// are not in checkpoints, so `--init-from`'s file must still be there.
+fn with_anchor_from<B: AutodiffBackend>(
+    ppo: Ppo<B, EconEnv>,
+    init_from: Option<&str>,
+    device: &B::Device,
+) -> Result<Ppo<B, EconEnv>> {
+    let path = init_from.context("ppo.anchor_coef > 0 but the run records no init_from")?;
+    let ckpt = Checkpoint::load(Path::new(path))
+        .map_err(|e| anyhow!("--resume: the anchor network (init_from {path}): {e}"))?;
+    let anchor = import_params(ppo.model().clone(), &ckpt.model_map(), device)
+        .map_err(|e| anyhow!("--resume: the anchor network (init_from {path}): {e}"))?;
+    Ok(ppo.with_anchor(&anchor)?)
+}
+
 /// The checkpoint of the current state plus what `--resume` needs to
 /// continue the logs and the scorer.
 fn run_checkpoint<B: AutodiffBackend>(
@@ -668,6 +702,25 @@ fn extend_task_run(run: &RunDir, ckpt: &Checkpoint, steps: u64) -> Result<()> {
     let yaml = serde_saphyr::to_string(&task)?;
     policies::write_atomic(&run.config_path(), yaml.as_bytes())?;
     ckpt.save(&run.checkpoints_dir(), "model_latest")?;
+    Ok(())
+}
+
+/// `bc.dagger.rounds = rounds` in a `bc:` section (created where absent).
+fn set_dagger_rounds(bc: &mut serde_json::Value, rounds: usize) -> Result<()> {
+    if bc.is_null() {
+        *bc = serde_json::json!({});
+    }
+    let section = bc.as_object_mut().context("is not a mapping")?;
+    let dagger = section
+        .entry("dagger")
+        .or_insert_with(|| serde_json::json!({}));
+    if dagger.is_null() {
+        *dagger = serde_json::json!({});
+    }
+    dagger
+        .as_object_mut()
+        .context("dagger: is not a mapping")?
+        .insert("rounds".to_owned(), serde_json::Value::from(rounds));
     Ok(())
 }
 

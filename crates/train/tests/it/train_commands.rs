@@ -167,6 +167,7 @@ fn bad_training_inputs_fail_with_one_line_and_leave_no_run_folder() {
     assert!(refused(&["--config", "/no/such/config.yaml"]).contains("config.yaml"));
     assert!(refused(&["--config", c, "--episodes", "3"]).contains("conflict"));
     assert!(refused(&["--config", c, "--alpha", "1.0"]).contains("--alpha"));
+    assert!(refused(&["--config", c, "--dagger-rounds", "2"]).contains("--algorithm bc"));
     assert!(refused(&[]).contains("--config"));
 }
 

@@ -180,11 +180,16 @@ fn task_run_resumes_its_episode_series_without_gaps_or_duplicates() {
 fn bad_task_overrides_fail_with_one_line_and_leave_no_run_folder() {
     let tmp = tempfile::tempdir().unwrap();
     let config = tiny_dishwashing_config(tmp.path());
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 6] = [
         (&["--alpha=-1"], "reward.alpha_initial"),
         (&["--gamma-schedule", "cubic"], "cubic"),
         (&["--env", "CartPole-v1"], "CartPole-v1"),
         (&["--algorithm", "sac"], "unknown algorithm"),
+        (&["--dagger-rounds", "3"], "needs --algorithm bc"),
+        (
+            &["--algorithm", "bc", "--demo-episodes", "0"],
+            "--demo-episodes",
+        ),
     ];
     for (extra, expected) in cases {
         let run = tmp.path().join("run");
@@ -198,6 +203,30 @@ fn bad_task_overrides_fail_with_one_line_and_leave_no_run_folder() {
         assert!(err.contains(expected), "{extra:?}: {err}");
         assert!(!run.exists(), "{extra:?} left a run folder");
     }
+    // An anchored fine-tune needs the network to anchor to.
+    let anchored = tmp.path().join("anchored.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text.replace(
+        "  update_epochs: 2",
+        "  update_epochs: 2\n  anchor_coef: 1.0",
+    );
+    std::fs::write(&anchored, text).unwrap();
+    let run = tmp.path().join("run");
+    let out = vp(&[
+        "train",
+        "--config",
+        &anchored.display().to_string(),
+        "--run-dir",
+        &run.display().to_string(),
+    ]);
+    let err = stderr_of(&out);
+    assert!(!out.status.success());
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("ppo.anchor_coef") && err.contains("--init-from"),
+        "{err}"
+    );
+    assert!(!run.exists(), "the anchored run left a run folder");
 }
 
 #[test]
