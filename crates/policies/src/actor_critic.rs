@@ -162,6 +162,21 @@ impl<B: Backend> ActorCritic<B> {
         }
     }
 
+    /// The same network with every entry of its log-std set to `value`
+    /// (continuous heads; a categorical one is returned unchanged).
+    pub fn with_log_std(mut self, value: f32) -> Self {
+        if let Some(param) = &self.log_std {
+            let current = param.val();
+            let [rows, cols] = current.dims();
+            self.log_std = Some(Param::from_tensor(Tensor::full(
+                [rows, cols],
+                value,
+                &current.device(),
+            )));
+        }
+        self
+    }
+
     /// Whether the head is categorical.
     pub fn is_discrete(&self) -> bool {
         self.log_std.is_none()
@@ -353,5 +368,25 @@ mod tests {
                 assert!((dot - want).abs() < 1e-4);
             }
         }
+    }
+
+    #[test]
+    fn with_log_std_sets_every_entry_and_leaves_a_categorical_head_alone() {
+        type B = crate::CpuBackend;
+        let device = Default::default();
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let net = ActorCriticConfig::new(3, 2, ActionKind::Continuous);
+        let model = net.init::<B, _>(&device, &mut rng).expect("valid config");
+        let log_std = model.with_log_std(-3.5).log_std().expect("continuous head");
+        assert_eq!(log_std.dims(), [1, 2]);
+        assert_eq!(
+            log_std.into_data().to_vec::<f32>().unwrap(),
+            vec![-3.5, -3.5]
+        );
+        let discrete = ActorCriticConfig::new(3, 2, ActionKind::Discrete);
+        let model = discrete
+            .init::<B, _>(&device, &mut rng)
+            .expect("valid config");
+        assert!(model.with_log_std(-3.5).log_std().is_none());
     }
 }

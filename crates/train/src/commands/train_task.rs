@@ -19,7 +19,8 @@
 //!    scored by the run's scorer into a `training_metrics.csv` row (SPEC §6
 //!    columns) and `economics/*` scalars; PPO's `losses/*` and `charts/*`
 //!    go to TensorBoard.
-//! 4. Evaluate every `eval_every` updates: deterministic policy, MP_r, e,
+//! 4. Evaluate every `eval_every` updates: deterministic policy on the
+//!    same seeds every time, MP_r, e,
 //!    ŵ_r and parities with 95 % CIs into `eval.csv` and `eval/*`, one
 //!    rendered frame per evaluation, convergence per SPEC §2; then
 //!    `model_latest` and `model_best` (by mean evaluation wage parity),
@@ -211,7 +212,7 @@ pub(crate) fn fresh_task_plan(
             .max(1),
     };
     ensure!(
-        ppo.anchor_coef == 0.0 || args.init_from.is_some(),
+        algorithm != "ppo" || ppo.anchor_coef == 0.0 || args.init_from.is_some(),
         "{file}: ppo.anchor_coef {} anchors the policy to the network it starts from; \
          give that network with --init-from",
         ppo.anchor_coef
@@ -316,8 +317,13 @@ impl WithBackend for TaskPlan {
                     Ppo::<B, EconEnv>::from_venv(ppo_config.clone(), &env_id, venv, seed, &device)?;
                 if let Some(path) = &options.init_from {
                     let ckpt = Checkpoint::load(Path::new(path))?;
-                    let model = import_params(ppo.model().clone(), &ckpt.model_map(), &device)
+                    let mut model = import_params(ppo.model().clone(), &ckpt.model_map(), &device)
                         .map_err(|e| anyhow!("--init-from {path}: {e}"))?;
+                    if fitted_without_spread(&ckpt) {
+                        // Its log-std is the BC network's untrained init:
+                        // exploration starts where this config says.
+                        model = model.with_log_std(ppo_config.init_log_std);
+                    }
                     if ppo_config.anchor_coef > 0.0 {
                         ppo = ppo.with_anchor(&model)?;
                     }
@@ -420,7 +426,9 @@ impl WithBackend for TaskPlan {
             let stop_asked = shutdown.requested();
             let last = ppo.is_done() || episodes_reached;
             if upd.update.is_multiple_of(options.eval_every_updates) || last {
-                let summary = evaluate_economics(&ppo, &config, &yaml, step, seed + upd.update)?;
+                // The same episodes every time: evaluations differ by the
+                // policy alone, not by which dishes they drew.
+                let summary = evaluate_economics(&ppo, &config, &yaml, step, seed)?;
                 logger.log_eval_summary(&summary)?;
                 if let Some(frame) = eval_frame(&ppo, &config, &yaml, seed)? {
                     logger.tensorboard().add_image("eval/frame", &frame, step)?;
@@ -645,6 +653,13 @@ fn eval_frame<B: AutodiffBackend>(
         venv.step(envs::VecAction::Continuous(&clipped))?;
     }
     Ok(venv.render(0))
+}
+
+/// Whether `ckpt` is a behaviour clone fitted by squared error, whose
+/// log-std was never trained.
+fn fitted_without_spread(ckpt: &Checkpoint) -> bool {
+    ckpt.meta.algorithm == "bc"
+        && ckpt.meta.config.get("loss").and_then(|l| l.as_str()) == Some("mse")
 }
 
 /// A resumed run anchored again to the network it started from: anchors
