@@ -233,8 +233,12 @@ fn bad_task_overrides_fail_with_one_line_and_leave_no_run_folder() {
 fn behaviour_cloning_logs_each_dagger_round_and_its_checkpoint_warm_starts_ppo() {
     let tmp = tempfile::tempdir().unwrap();
     let config = tiny_dishwashing_config(tmp.path());
-    // Two DAgger rounds of two clone-driven episodes each.
-    let mut text = std::fs::read_to_string(&config).unwrap();
+    // Two DAgger rounds of two clone-driven episodes each; the PPO run
+    // from the clone is anchored to it.
+    let mut text = std::fs::read_to_string(&config).unwrap().replace(
+        "  update_epochs: 2",
+        "  update_epochs: 2\n  anchor_coef: 10.0",
+    );
     text.push_str(
         "bc:\n  loss: mse\n  max_epochs: 5\n  dagger:\n    rounds: 2\n    \
          episodes_per_round: 2\n    expert_mix: 0.0\n",
@@ -318,6 +322,24 @@ fn behaviour_cloning_logs_each_dagger_round_and_its_checkpoint_warm_starts_ppo()
     assert!(out.status.success(), "{}", stderr_of(&out));
     let resolved = std::fs::read_to_string(ppo_run.join("config.yaml")).unwrap();
     assert!(resolved.contains("init_from:"), "{resolved}");
+    // A resumed anchored run finds its anchor again (from init_from).
+    let out = vp(&[
+        "train",
+        "--resume",
+        &ppo_run.display().to_string(),
+        "--total-steps",
+        "512",
+    ]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let anchor_losses: Vec<f32> = train::EventFile::read_dir(&ppo_run)
+        .expect("event files")
+        .iter()
+        .flat_map(|(_, f)| f.scalars())
+        .filter(|p| p.tag == "losses/anchor_loss")
+        .map(|p| p.value)
+        .collect();
+    assert_eq!(anchor_losses.len(), 4, "one per update, both sessions");
+    assert!(anchor_losses.iter().all(|l| l.is_finite() && *l >= 0.0));
 
     // A BC run has nothing to resume.
     let out = vp(&["train", "--resume", &bc_run.display().to_string()]);
