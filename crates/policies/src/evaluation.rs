@@ -9,9 +9,8 @@ use crate::{ActOutput, PolicyError, PolicySnapshot, Result};
 
 /// Runs `episodes` episodes of env `env_id` with the policy's mode (argmax
 /// or Gaussian mean, clipped to the action bounds) and returns each
-/// episode's raw return. The env is reset once with `seed` and continues
-/// its own random stream from episode to episode. With `obs_norm`,
-/// observations are normalised with those statistics, frozen.
+/// episode's raw return; episode `k` is seeded `seed + k`. With
+/// `obs_norm`, observations are normalised with those statistics, frozen.
 pub fn evaluate_policy(
     snapshot: &PolicySnapshot,
     env_id: &str,
@@ -26,10 +25,13 @@ pub fn evaluate_policy(
 
 /// Runs `episodes` deterministic episodes (as [`evaluate_policy`]) on the
 /// caller's vector env `venv` (e.g. labour envs built from a task config,
-/// or wrapped): all copies step together (copy `i` reset with `seed + i`)
-/// and the first `episodes` episodes to finish, in copy order within a
-/// step, are returned with their raw return, length and economic counters.
-/// Use as many copies as episodes for episodes of equal length.
+/// or wrapped) and returns them in seed order with their raw return,
+/// length and economic counters. Episode `k` is seeded `seed + k` whatever
+/// the number of copies: the copies play waves of fresh episodes, and a
+/// wave counts each copy's first episode only, once all of them have
+/// ended. Taking the first `episodes` to finish instead would favour short
+/// episodes (in a labour env, the successful ones, which terminate early)
+/// and let the policy choose which seeds are scored.
 pub fn evaluate_episodes<E: Env>(
     snapshot: &PolicySnapshot,
     venv: VecEnv<E>,
@@ -63,26 +65,34 @@ pub fn evaluate_episodes<E: Env>(
     let mut discrete = vec![0usize; n];
     let mut clipped = vec![0.0f32; n * venv.d_action()];
     let mut records = Vec::with_capacity(episodes);
-    venv.reset(Some(seed))?;
     while records.len() < episodes {
-        policy.act(venv.obs(), n, true, &mut rng, &mut act);
-        match &bounds {
-            None => {
-                for (d, a) in discrete.iter_mut().zip(&act.actions) {
-                    *d = *a as usize;
+        let wave = n.min(episodes - records.len());
+        venv.reset(Some(seed + records.len() as u64))?;
+        let mut finished: Vec<Option<EpisodeRecord>> = vec![None; wave];
+        while finished.iter().any(Option::is_none) {
+            policy.act(venv.obs(), n, true, &mut rng, &mut act);
+            match &bounds {
+                None => {
+                    for (d, a) in discrete.iter_mut().zip(&act.actions) {
+                        *d = *a as usize;
+                    }
+                    venv.step(VecAction::Discrete(&discrete))?;
                 }
-                venv.step(VecAction::Discrete(&discrete))?;
+                Some((low, high)) => {
+                    let d_act = low.len();
+                    for (j, (c, a)) in clipped.iter_mut().zip(&act.actions).enumerate() {
+                        *c = a.clamp(low[j % d_act], high[j % d_act]);
+                    }
+                    venv.step(VecAction::Continuous(&clipped))?;
+                }
             }
-            Some((low, high)) => {
-                let d_act = low.len();
-                for (j, (c, a)) in clipped.iter_mut().zip(&act.actions).enumerate() {
-                    *c = a.clamp(low[j % d_act], high[j % d_act]);
+            for (i, e) in venv.episodes() {
+                if let Some(slot @ None) = finished.get_mut(i) {
+                    *slot = Some(*e);
                 }
-                venv.step(VecAction::Continuous(&clipped))?;
             }
         }
-        records.extend(venv.episodes().map(|(_, e)| *e));
+        records.extend(finished.into_iter().flatten());
     }
-    records.truncate(episodes);
     Ok(records)
 }

@@ -240,3 +240,24 @@ fn an_anchored_fine_tune_stays_closer_to_its_anchor_and_reports_the_anchor_loss(
     let err = orphan.step_update().expect_err("no anchor set").to_string();
     assert!(err.contains("anchor_coef"), "{err}");
 }
+
+#[test]
+fn evaluation_scores_the_same_seeded_episodes_whatever_the_number_of_copies() {
+    let device = Default::default();
+    // An untrained CartPole policy: episodes of very different lengths, so
+    // "the first to finish" would pick short ones with several copies.
+    let ppo = Ppo::<B>::new(cartpole_config(512), "CartPole-v1", 11, &device).expect("valid run");
+    let policy = policies::PolicySnapshot::new(ppo.model());
+    let run = |copies: usize| {
+        let venv = envs::VecEnv::make("CartPole-v1", copies).expect("registered env");
+        policies::evaluate_episodes(&policy, venv, 7, 40, None).expect("evaluation runs")
+    };
+    let one = run(1);
+    assert_eq!(one.len(), 7);
+    assert!(
+        one.iter().any(|e| e.length != one[0].length),
+        "lengths vary: {one:?}"
+    );
+    assert_eq!(run(3), one, "three copies, waves of fresh seeds");
+    assert_eq!(run(7), one, "one copy per episode");
+}
