@@ -504,9 +504,7 @@ fn ppo_loss<B: AutodiffBackend>(
     cfg: &PpoConfig,
     critic_only: bool,
 ) -> MinibatchLoss<B> {
-    // In the critic warm-up the actor is evaluated on an untracked copy: a
-    // tracked actor graph that no backward pass consumes is never freed,
-    // and the autodiff graph cleaner's scans then grow without bound.
+    // The anchor term ‖μ(s) − μ₀(s)‖², only where the actor trains.
     let anchor_loss = match &mb.anchor {
         Some(anchor) if !critic_only => {
             let mean = model.actor_out(mb.obs.clone()); // [mb, d_act]
@@ -514,6 +512,9 @@ fn ppo_loss<B: AutodiffBackend>(
         }
         _ => Tensor::zeros([1], &mb.obs.device()),
     };
+    // In the critic warm-up the actor is evaluated on an untracked copy: a
+    // tracked actor graph that no backward pass consumes is never freed,
+    // and the autodiff graph cleaner's scans then grow without bound.
     let (eval, value) = if critic_only {
         let value = model.value(mb.obs.clone());
         (model.clone().no_grad().evaluate(mb.obs, mb.actions), value)

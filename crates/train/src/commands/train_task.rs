@@ -84,6 +84,10 @@ pub struct TaskRunOptions {
     pub enable_tiering: bool,
     /// Checkpoint the network started from, if any.
     pub init_from: Option<String>,
+    /// Checksum of that checkpoint's weights (FNV-1a 64), so a resumed
+    /// anchored run refuses an `init_from` file that has changed since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_from_fnv1a64: Option<String>,
     /// The config file the run was built from.
     pub source_config: String,
     /// Expert episodes recorded for `bc`.
@@ -217,9 +221,11 @@ pub(crate) fn fresh_task_plan(
          give that network with --init-from",
         ppo.anchor_coef
     );
+    let mut init_from_fnv1a64 = None;
     let init_from = match &args.init_from {
         Some(p) => {
             let ckpt = Checkpoint::load(p).map_err(|e| anyhow!("--init-from: {e}"))?;
+            init_from_fnv1a64 = Some(ckpt.meta.weights_fnv1a64.clone());
             ensure!(
                 ckpt.meta.env_id == env_id,
                 "--init-from {}: written for env `{}`, this run trains `{env_id}`",
@@ -240,6 +246,7 @@ pub(crate) fn fresh_task_plan(
         track_data_value: args.track_data_value,
         enable_tiering: args.enable_tiering,
         init_from,
+        init_from_fnv1a64,
         source_config: file.clone(),
         demo_episodes: args.demo_episodes,
         demo_skill: args.demo_skill,
@@ -359,7 +366,7 @@ impl WithBackend for TaskPlan {
                 }
                 let mut ppo = Ppo::<B, EconEnv>::resume_with(&latest, venv, &device)?;
                 if ppo_config.anchor_coef > 0.0 {
-                    ppo = with_anchor_from(ppo, options.init_from.as_deref(), &device)?;
+                    ppo = with_anchor_from(ppo, &options, &device)?;
                 }
                 let last_episode = ckpt
                     .meta
@@ -663,15 +670,27 @@ fn fitted_without_spread(ckpt: &Checkpoint) -> bool {
 }
 
 /// A resumed run anchored again to the network it started from: anchors
-/// are not in checkpoints, so `--init-from`'s file must still be there.
+/// are not in checkpoints, so `--init-from`'s file must still be there,
+/// unchanged.
 fn with_anchor_from<B: AutodiffBackend>(
     ppo: Ppo<B, EconEnv>,
-    init_from: Option<&str>,
+    options: &TaskRunOptions,
     device: &B::Device,
 ) -> Result<Ppo<B, EconEnv>> {
-    let path = init_from.context("ppo.anchor_coef > 0 but the run records no init_from")?;
+    let path = options
+        .init_from
+        .as_deref()
+        .context("ppo.anchor_coef > 0 but the run records no init_from")?;
     let ckpt = Checkpoint::load(Path::new(path))
         .map_err(|e| anyhow!("--resume: the anchor network (init_from {path}): {e}"))?;
+    if let Some(want) = &options.init_from_fnv1a64 {
+        ensure!(
+            &ckpt.meta.weights_fnv1a64 == want,
+            "--resume: the anchor network (init_from {path}) has changed since the run started \
+             (weights checksum {}, expected {want})",
+            ckpt.meta.weights_fnv1a64
+        );
+    }
     let anchor = import_params(ppo.model().clone(), &ckpt.model_map(), device)
         .map_err(|e| anyhow!("--resume: the anchor network (init_from {path}): {e}"))?;
     Ok(ppo.with_anchor(&anchor)?)

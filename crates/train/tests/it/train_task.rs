@@ -340,6 +340,47 @@ fn behaviour_cloning_logs_each_dagger_round_and_its_checkpoint_warm_starts_ppo()
         .collect();
     assert_eq!(anchor_losses.len(), 4, "one per update, both sessions");
     assert!(anchor_losses.iter().all(|l| l.is_finite() && *l >= 0.0));
+    // Another clone in the anchor's place is refused, not silently used.
+    let other = tmp.path().join("bc2");
+    let out = vp(&[
+        "train",
+        "--config",
+        &config,
+        "--algorithm",
+        "bc",
+        "--demo-episodes",
+        "3",
+        "--run-dir",
+        &other.display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    for entry in std::fs::read_dir(other.join("checkpoints")).unwrap() {
+        let entry = entry.unwrap();
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("model_latest")
+        {
+            std::fs::copy(
+                entry.path(),
+                bc_run.join("checkpoints").join(entry.file_name()),
+            )
+            .unwrap();
+        }
+    }
+    let out = vp(&[
+        "train",
+        "--resume",
+        &ppo_run.display().to_string(),
+        "--total-steps",
+        "768",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr_of(&out).contains("has changed"),
+        "{}",
+        stderr_of(&out)
+    );
 
     // A BC run has nothing to resume.
     let out = vp(&["train", "--resume", &bc_run.display().to_string()]);
