@@ -258,7 +258,7 @@ pub(crate) fn fresh_task_plan(
     labour_env(&env_id, &yaml, &file)?;
     let run_path = match &args.run_dir {
         Some(p) => p.clone(),
-        None => default_run_path(&env_id, config.training.seed),
+        None => default_run_path(&env_id, algorithm, config.training.seed),
     };
     let staged = RunDir::stage(&run_path, &yaml)?;
     Ok(TaskPlan {
@@ -767,10 +767,11 @@ fn parse_schedule(s: &str) -> Result<Schedule> {
     }
 }
 
-fn default_run_path(env_id: &str, seed: u64) -> PathBuf {
+/// `runs/<env>__<algo>__<seed>__<timestamp>`.
+fn default_run_path(env_id: &str, algorithm: &str, seed: u64) -> PathBuf {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    RunDir::default_path(Path::new("runs"), env_id, "ppo", seed, secs)
+    RunDir::default_path(Path::new("runs"), env_id, algorithm, seed, secs)
 }

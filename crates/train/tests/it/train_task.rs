@@ -461,3 +461,22 @@ fn sigkilled_task_runs_resume_with_exact_logs_and_loadable_checkpoints() {
     let out = vp(&["evaluate", "--policy", &ckpt, "--episodes", "1", "--json"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
 }
+
+#[test]
+fn a_run_without_run_dir_is_named_by_env_algorithm_and_seed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tiny_dishwashing_config(tmp.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_vp"))
+        .args(["train", "--config", &config, "--algorithm", "bc"])
+        .args(["--demo-episodes", "1", "--seed", "3"])
+        .current_dir(tmp.path())
+        .output()
+        .expect("vp runs");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let names: Vec<String> = std::fs::read_dir(tmp.path().join("runs"))
+        .expect("runs/ was created")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(names[0].starts_with("dishwashing__bc__3__"), "{names:?}");
+}
