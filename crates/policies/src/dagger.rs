@@ -328,7 +328,7 @@ impl<B: AutodiffBackend> DaggerLearner<B> {
             &self.normalizer,
             expert_share,
             self.bc.dagger.episodes_per_round,
-            self.seed + 1000 * round as u64,
+            self.seed.wrapping_add(1000 * round as u64),
             &mut self.data,
             rng,
         )?;

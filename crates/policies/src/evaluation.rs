@@ -67,7 +67,7 @@ pub fn evaluate_episodes<E: Env>(
     let mut records = Vec::with_capacity(episodes);
     while records.len() < episodes {
         let wave = n.min(episodes - records.len());
-        venv.reset(Some(seed + records.len() as u64))?;
+        venv.reset(Some(seed.wrapping_add(records.len() as u64)))?;
         let mut finished: Vec<Option<EpisodeRecord>> = vec![None; wave];
         while finished.iter().any(Option::is_none) {
             policy.act(venv.obs(), n, true, &mut rng, &mut act);

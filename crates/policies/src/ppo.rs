@@ -220,6 +220,17 @@ impl PpoConfig {
                 ));
             }
         }
+        if self.anchor_coef > 0.0
+            && self.normalize_observation
+            && !self.freeze_observation_normalizer
+        {
+            // The anchor's outputs are those of the clone only on inputs
+            // scaled as the clone was trained.
+            return Err(PolicyError::config(
+                "ppo.anchor_coef",
+                "needs freeze_observation_normalizer: true when normalize_observation is on",
+            ));
+        }
         let nonneg = [
             ("anchor_coef", self.anchor_coef),
             ("learning_rate", self.learning_rate),
@@ -492,7 +503,7 @@ struct Minibatch<B: AutodiffBackend> {
     advantages: Tensor<B, 1>,
     returns: Tensor<B, 1>,
     values: Tensor<B, 1>,
-    /// The anchor's actor outputs `μ₀(s)`, `[mb, d_act]`, when anchored.
+    /// The anchor's actor outputs `μ₀(s)`, `[mb, d_action]`, when anchored.
     anchor: Option<Tensor<B, 2>>,
 }
 
@@ -507,7 +518,7 @@ fn ppo_loss<B: AutodiffBackend>(
     // The anchor term ‖μ(s) − μ₀(s)‖², only where the actor trains.
     let anchor_loss = match &mb.anchor {
         Some(anchor) if !critic_only => {
-            let mean = model.actor_out(mb.obs.clone()); // [mb, d_act]
+            let mean = model.actor_out(mb.obs.clone()); // [mb, d_action]
             (mean - anchor.clone()).square().sum_dim(1).mean() // [1]
         }
         _ => Tensor::zeros([1], &mb.obs.device()),
@@ -1013,19 +1024,22 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
         let (batch, mb_size) = (cfg.batch_size(), cfg.minibatch_size());
         let (d_obs, d_act) = (buf.d_obs, buf.d_act);
         let mut b_inds: Vec<usize> = (0..batch).collect();
-        // The anchor's outputs on the whole rollout, once per update.
+        if cfg.anchor_coef > 0.0 && self.anchor.is_none() {
+            return Err(PolicyError::config(
+                "ppo.anchor_coef",
+                "is above 0 but the run has no network to anchor to (start it from one: \
+                 `vp train --init-from`, or Ppo::with_anchor)",
+            ));
+        }
+        // The anchor's actor outputs (means or logits, `d_out` per state) on
+        // the whole rollout, once per update.
+        let d_out = self.network.d_action;
         let mut anchor_out = Vec::new();
         let anchored = cfg.anchor_coef > 0.0 && !critic_only;
-        if anchored {
-            let anchor = self.anchor.as_mut().ok_or_else(|| {
-                PolicyError::config(
-                    "ppo.anchor_coef",
-                    "is above 0 but the run has no anchor network (Ppo::with_anchor)",
-                )
-            })?;
+        if anchored && let Some(anchor) = self.anchor.as_mut() {
             anchor.actor_out(&buf.obs, batch, &mut anchor_out);
         }
-        let mut mb_anchor = Vec::with_capacity(if anchored { mb_size * d_act } else { 0 });
+        let mut mb_anchor = Vec::with_capacity(if anchored { mb_size * d_out } else { 0 });
         let mut sums = [0.0f64; LOSS_STATS];
         let mut count = 0usize;
         let mut grad_norm_sum = 0.0;
@@ -1056,7 +1070,7 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
                 mb_anchor.clear();
                 for &k in mb_inds {
                     if anchored {
-                        mb_anchor.extend_from_slice(&anchor_out[k * d_act..(k + 1) * d_act]);
+                        mb_anchor.extend_from_slice(&anchor_out[k * d_out..(k + 1) * d_out]);
                     }
                     mb_obs.extend_from_slice(&buf.obs[k * d_obs..(k + 1) * d_obs]);
                     mb_act.extend_from_slice(&buf.actions[k * d_act..(k + 1) * d_act]);
@@ -1080,7 +1094,7 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
                     returns: Tensor::from_data(TensorData::new(mb_ret.clone(), [mb_size]), dev),
                     values: Tensor::from_data(TensorData::new(mb_val.clone(), [mb_size]), dev),
                     anchor: anchored.then(|| {
-                        Tensor::from_data(TensorData::new(mb_anchor.clone(), [mb_size, d_act]), dev)
+                        Tensor::from_data(TensorData::new(mb_anchor.clone(), [mb_size, d_out]), dev)
                     }),
                 };
                 let out = ppo_loss(&self.model, mb, &cfg, critic_only);

@@ -200,6 +200,8 @@ fn an_anchored_fine_tune_stays_closer_to_its_anchor_and_reports_the_anchor_loss(
         total_timesteps: 4 * run.ppo.batch_size() as u64,
         learning_rate: 3e-3,
         anneal_lr: false,
+        // An anchor is the clone only on the inputs it was trained on.
+        freeze_observation_normalizer: true,
         ..run.ppo
     };
     let drift_after_updates = |cfg: PpoConfig| {
@@ -260,4 +262,22 @@ fn evaluation_scores_the_same_seeded_episodes_whatever_the_number_of_copies() {
     );
     assert_eq!(run(3), one, "three copies, waves of fresh seeds");
     assert_eq!(run(7), one, "one copy per episode");
+}
+
+#[test]
+fn an_anchored_categorical_policy_compares_logits_per_state() {
+    let device = Default::default();
+    let cfg = PpoConfig {
+        anchor_coef: 1.0,
+        ..cartpole_config(2 * 512)
+    };
+    let ppo = Ppo::<B>::new(cfg, "CartPole-v1", 12, &device).expect("valid run");
+    let start = ppo.model().clone();
+    let mut ppo = ppo.with_anchor(&start).expect("same network");
+    let first = ppo.step_update().expect("update 1");
+    // Before the first step the actor is its anchor: the first minibatch's
+    // term is 0, and it stays small after one update.
+    let loss = first.anchor_loss.expect("anchored");
+    assert!(loss.is_finite() && (0.0..0.1).contains(&loss), "{loss}");
+    assert!(ppo.step_update().expect("update 2").anchor_loss.is_some());
 }

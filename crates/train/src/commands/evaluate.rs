@@ -244,8 +244,8 @@ impl WithBackend for EvalJob {
         let obs_norm = meta.normalization.obs.as_ref();
         let records = match &self.task {
             Some((config, yaml)) => {
-                // One copy per episode (at most 8 at once): labour episodes
-                // all run their full simulated length.
+                // Up to 8 copies: `evaluate_episodes` plays waves of seeded
+                // episodes, so the result is the same for any number.
                 let copies = self.episodes.min(8);
                 let venv = econ_venv(config, &meta.env_id, yaml, copies, 0.0)?;
                 check_spaces(&self.ckpt, venv.observation_space(), venv.action_space())?;

@@ -264,6 +264,13 @@ impl TrainArgs {
             }
         };
         self.refuse_reward_overrides()?;
+        ensure!(
+            cfg.ppo.anchor_coef == 0.0,
+            "{}: ppo.anchor_coef anchors the fine-tune of a task run's behaviour clone; \
+             classic-control runs take none (expected 0, got {})",
+            config_path.display(),
+            cfg.ppo.anchor_coef
+        );
         if let Some(env) = &self.env {
             cfg.env_id.clone_from(env);
         }

@@ -286,7 +286,8 @@ impl BcRun<'_> {
         logger.log_eval_summary(&summary)?;
         logger.commit()?;
         let mut ckpt = self.checkpoint(learner, fit, &summary, rng)?;
-        if summary.wage_parity.mean > *best {
+        // The first evaluation always makes a `model_best`, even a NaN one.
+        if best.is_infinite() || summary.wage_parity.mean > *best {
             *best = summary.wage_parity.mean;
             ckpt.save(&run.checkpoints_dir(), "model_best")?;
         }
@@ -316,6 +317,7 @@ impl BcRun<'_> {
                 action_space: self.action_space.clone(),
                 network: self.net.clone(),
                 global_step: learner.pairs() as u64,
+                // For a BC run: the DAgger rounds done.
                 update: learner.rounds_done() as u64,
                 normalization: NormalizationState {
                     obs: Some(learner.obs_stats().clone()),

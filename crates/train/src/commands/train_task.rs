@@ -447,7 +447,8 @@ impl WithBackend for TaskPlan {
                 ckpt.meta
                     .metrics
                     .insert(EVAL_WAGE_PARITY_METRIC.to_owned(), summary.wage_parity.mean);
-                if summary.wage_parity.mean > best {
+                // The first evaluation always makes a `model_best`.
+                if best.is_infinite() || summary.wage_parity.mean > best {
                     best = summary.wage_parity.mean;
                     ckpt.save(&ckpt_dir, "model_best")?;
                 }

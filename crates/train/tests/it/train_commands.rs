@@ -168,6 +168,15 @@ fn bad_training_inputs_fail_with_one_line_and_leave_no_run_folder() {
     assert!(refused(&["--config", c, "--episodes", "3"]).contains("conflict"));
     assert!(refused(&["--config", c, "--alpha", "1.0"]).contains("--alpha"));
     assert!(refused(&["--config", c, "--dagger-rounds", "2"]).contains("--algorithm bc"));
+    let tmp = tempfile::tempdir().unwrap();
+    let anchored = tmp.path().join("anchored_cartpole.yaml");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "  normalize_observation: false",
+        "  normalize_observation: false\n  anchor_coef: 1.0",
+    );
+    std::fs::write(&anchored, text).unwrap();
+    let a = anchored.display().to_string();
+    assert!(refused(&["--config", &a]).contains("ppo.anchor_coef"));
     assert!(refused(&[]).contains("--config"));
 }
 

@@ -208,7 +208,7 @@ fn bad_task_overrides_fail_with_one_line_and_leave_no_run_folder() {
     let text = std::fs::read_to_string(&config).unwrap();
     let text = text.replace(
         "  update_epochs: 2",
-        "  update_epochs: 2\n  anchor_coef: 1.0",
+        "  update_epochs: 2\n  anchor_coef: 1.0\n  freeze_observation_normalizer: true",
     );
     std::fs::write(&anchored, text).unwrap();
     let run = tmp.path().join("run");
@@ -237,7 +237,7 @@ fn behaviour_cloning_logs_each_dagger_round_and_its_checkpoint_warm_starts_ppo()
     // from the clone is anchored to it.
     let mut text = std::fs::read_to_string(&config).unwrap().replace(
         "  update_epochs: 2",
-        "  update_epochs: 2\n  anchor_coef: 10.0",
+        "  update_epochs: 2\n  anchor_coef: 10.0\n  freeze_observation_normalizer: true",
     );
     text.push_str(
         "bc:\n  loss: mse\n  max_epochs: 5\n  dagger:\n    rounds: 2\n    \
