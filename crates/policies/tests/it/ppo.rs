@@ -76,16 +76,20 @@ fn ppo_with_the_same_seed_gives_the_same_first_update() {
     assert_ne!(a.policy_loss, c.policy_loss);
 }
 
-#[test]
-fn ppo_trains_pendulum_with_normalisers_without_faults() {
-    let device = Default::default();
+/// The shipped `configs/pendulum.yaml`.
+fn pendulum_run_config() -> PpoRunConfig {
     let yaml = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../configs/pendulum.yaml"
     ))
     .expect("configs/pendulum.yaml is in the repository");
-    let run = PpoRunConfig::from_yaml_str(&yaml, "configs/pendulum.yaml")
-        .expect("the shipped config parses");
+    PpoRunConfig::from_yaml_str(&yaml, "configs/pendulum.yaml").expect("the shipped config parses")
+}
+
+#[test]
+fn ppo_trains_pendulum_with_normalisers_without_faults() {
+    let device = Default::default();
+    let run = pendulum_run_config();
     let cfg = PpoConfig {
         total_timesteps: 2 * run.ppo.batch_size() as u64,
         ..run.ppo
@@ -189,13 +193,7 @@ fn actor_drift(ppo: &Ppo<B>, reference: &mut policies::PolicySnapshot) -> f64 {
 #[test]
 fn an_anchored_fine_tune_stays_closer_to_its_anchor_and_reports_the_anchor_loss() {
     let device = Default::default();
-    let yaml = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../configs/pendulum.yaml"
-    ))
-    .expect("configs/pendulum.yaml is in the repository");
-    let run = PpoRunConfig::from_yaml_str(&yaml, "configs/pendulum.yaml")
-        .expect("the shipped config parses");
+    let run = pendulum_run_config();
     let free = PpoConfig {
         total_timesteps: 4 * run.ppo.batch_size() as u64,
         learning_rate: 3e-3,

@@ -50,6 +50,21 @@ fn train(config: &str, run: &Path, steps: u64) -> Output {
     ])
 }
 
+/// Behaviour cloning from `demos` expert episodes into `run`.
+fn train_bc(config: &str, run: &Path, demos: u64) -> Output {
+    vp(&[
+        "train",
+        "--config",
+        config,
+        "--algorithm",
+        "bc",
+        "--demo-episodes",
+        &demos.to_string(),
+        "--run-dir",
+        &run.display().to_string(),
+    ])
+}
+
 fn data_rows(path: &Path) -> Vec<Vec<f64>> {
     std::fs::read_to_string(path)
         .expect("csv")
@@ -245,17 +260,7 @@ fn behaviour_cloning_logs_each_dagger_round_and_its_checkpoint_warm_starts_ppo()
     );
     std::fs::write(&config, text).unwrap();
     let bc_run = tmp.path().join("bc");
-    let out = vp(&[
-        "train",
-        "--config",
-        &config,
-        "--algorithm",
-        "bc",
-        "--demo-episodes",
-        "2",
-        "--run-dir",
-        &bc_run.display().to_string(),
-    ]);
+    let out = train_bc(&config, &bc_run, 2);
     assert!(out.status.success(), "{}", stderr_of(&out));
     let meta: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(bc_run.join("checkpoints/model_latest.json")).unwrap(),
@@ -342,17 +347,7 @@ fn behaviour_cloning_logs_each_dagger_round_and_its_checkpoint_warm_starts_ppo()
     assert!(anchor_losses.iter().all(|l| l.is_finite() && *l >= 0.0));
     // Another clone in the anchor's place is refused, not silently used.
     let other = tmp.path().join("bc2");
-    let out = vp(&[
-        "train",
-        "--config",
-        &config,
-        "--algorithm",
-        "bc",
-        "--demo-episodes",
-        "3",
-        "--run-dir",
-        &other.display().to_string(),
-    ]);
+    let out = train_bc(&config, &other, 3);
     assert!(out.status.success(), "{}", stderr_of(&out));
     for entry in std::fs::read_dir(other.join("checkpoints")).unwrap() {
         let entry = entry.unwrap();
