@@ -105,6 +105,14 @@ pub trait Env: Send {
         })
     }
 
+    /// The concrete env under any wrappers, for code that reads its
+    /// privileged state (a scripted expert labelling the states a learner
+    /// visits, [`DishwashingExpert`](crate::DishwashingExpert)). Wrappers
+    /// forward it; envs without such a reader return `None`.
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+
     /// Gymnasium's `reset(seed) -> (obs, info)`.
     fn reset(&mut self, seed: Option<u64>) -> Result<(Vec<f32>, Info)> {
         let mut obs = vec![0.0; self.observation_space().flat_size()];
@@ -147,5 +155,8 @@ impl<E: Env + ?Sized> Env for Box<E> {
     }
     fn set_state(&mut self, state: &[f64]) -> Result<()> {
         (**self).set_state(state)
+    }
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        (**self).as_any()
     }
 }

@@ -349,11 +349,14 @@ pub fn fine_tune_bc<B: AutodiffBackend, R: Rng>(
 }
 
 /// `model` with the actor's first-layer weights from `features` set to 0.
-fn without_inputs<B: AutodiffBackend>(
+pub(crate) fn without_inputs<B: AutodiffBackend>(
     mut model: ActorCritic<B>,
     features: &[usize],
     device: &B::Device,
 ) -> ActorCritic<B> {
+    if features.is_empty() {
+        return model;
+    }
     let Some(first) = model.actor.first_mut() else {
         return model;
     };

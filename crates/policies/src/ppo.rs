@@ -38,10 +38,11 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::bc::without_inputs;
 use crate::checkpoint::{Checkpoint, CheckpointMeta, RngState, git_commit};
 use crate::{
-    ActOutput, ActionKind, ActorCritic, ActorCriticConfig, Adam, AdamConfig, PolicyError,
-    PolicySnapshot, Result, evaluate_policy, export_params, import_params,
+    ActOutput, ActionKind, ActorCritic, ActorCriticConfig, Adam, AdamConfig, ExpertLabeller,
+    PolicyError, PolicySnapshot, Result, evaluate_policy, export_params, import_params,
 };
 
 // ---------------------------------------------------------------------------
@@ -116,6 +117,21 @@ pub struct PpoConfig {
     /// a clone precise to centimetres loses its grasp to that drift.
     /// Default 0 (off).
     pub anchor_coef: f64,
+    /// Weight of DAgger's relabelling inside PPO: the loss adds
+    /// `expert_coef · mean ‖μ(s) − a*(s)‖²`, `a*(s)` the action of the
+    /// scripted expert set by [`Ppo::with_expert`] in each state the
+    /// rollout visited (the expert labels, it never drives). Where the
+    /// anchor keeps the clone, this goes on cloning the expert on the
+    /// learner's own states, every update, beyond what the clone knew.
+    /// Continuous actions only. Default 0 (off).
+    pub expert_coef: f64,
+    /// Observation features the networks never see: zeroed in every state
+    /// PPO acts on and learns from, their actor first-layer weights set to
+    /// 0 (so they stay 0). A behaviour clone's `bc.ignore_observations`
+    /// (the dishwashing arm's velocity, which echoes the last action) are
+    /// left out the same way; a fine-tune that saw them could learn to
+    /// copy its own last action. Default none.
+    pub ignore_observations: Vec<usize>,
 }
 
 impl Default for PpoConfig {
@@ -145,6 +161,8 @@ impl Default for PpoConfig {
             freeze_observation_normalizer: false,
             critic_warmup_updates: 0,
             anchor_coef: 0.0,
+            expert_coef: 0.0,
+            ignore_observations: Vec::new(),
         }
     }
 }
@@ -233,6 +251,7 @@ impl PpoConfig {
         }
         let nonneg = [
             ("anchor_coef", self.anchor_coef),
+            ("expert_coef", self.expert_coef),
             ("learning_rate", self.learning_rate),
             ("clip_coef", self.clip_coef),
             ("ent_coef", self.ent_coef),
@@ -399,6 +418,9 @@ pub struct RolloutBuffer {
     pub final_values: Vec<f32>,
     /// `V(s_T)` of the observations after the last step, `[num_envs]`.
     pub last_values: Vec<f32>,
+    /// The expert's label of each state, like `actions`, when PPO has an
+    /// expert ([`PpoConfig::expert_coef`]); zeros otherwise.
+    pub expert_actions: Vec<f32>,
 }
 
 impl RolloutBuffer {
@@ -419,6 +441,7 @@ impl RolloutBuffer {
             truncated: vec![false; n],
             final_values: vec![0.0; n],
             last_values: vec![0.0; num_envs],
+            expert_actions: vec![0.0; n * d_act],
         }
     }
 }
@@ -488,12 +511,13 @@ pub fn explained_variance(y_pred: &[f32], y_true: &[f32]) -> f64 {
 /// The PPO loss of one minibatch and its diagnostics (detached scalars).
 struct MinibatchLoss<B: AutodiffBackend> {
     loss: Tensor<B, 1>,
-    /// `[pg_loss, v_loss, entropy, approx_kl, clip_frac, anchor_loss]`, `[6]`.
+    /// `[pg_loss, v_loss, entropy, approx_kl, clip_frac, anchor_loss,
+    /// expert_loss]`, `[7]`.
     stats: Tensor<B, 1>,
 }
 
 /// Entries of [`MinibatchLoss::stats`].
-const LOSS_STATS: usize = 6;
+const LOSS_STATS: usize = 7;
 
 /// Minibatch tensors, `[mb]` unless noted.
 struct Minibatch<B: AutodiffBackend> {
@@ -505,24 +529,29 @@ struct Minibatch<B: AutodiffBackend> {
     values: Tensor<B, 1>,
     /// The anchor's actor outputs `μ₀(s)`, `[mb, d_action]`, when anchored.
     anchor: Option<Tensor<B, 2>>,
+    /// The expert's labels `a*(s)`, `[mb, d_action]`, when PPO has an expert.
+    expert: Option<Tensor<B, 2>>,
 }
 
 /// Clipped surrogate + clipped value loss − entropy bonus (+ the anchor
-/// term when anchored).
+/// and expert terms when set).
 fn ppo_loss<B: AutodiffBackend>(
     model: &ActorCritic<B>,
     mb: Minibatch<B>,
     cfg: &PpoConfig,
     critic_only: bool,
 ) -> MinibatchLoss<B> {
-    // The anchor term ‖μ(s) − μ₀(s)‖², only where the actor trains.
-    let anchor_loss = match &mb.anchor {
-        Some(anchor) if !critic_only => {
-            let mean = model.actor_out(mb.obs.clone()); // [mb, d_action]
-            (mean - anchor.clone()).square().sum_dim(1).mean() // [1]
-        }
-        _ => Tensor::zeros([1], &mb.obs.device()),
+    // The anchor term ‖μ(s) − μ₀(s)‖² and the expert term ‖μ(s) − a*(s)‖²,
+    // only where the actor trains.
+    let zero = || Tensor::<B, 1>::zeros([1], &mb.obs.device());
+    let mean = (!critic_only && (mb.anchor.is_some() || mb.expert.is_some()))
+        .then(|| model.actor_out(mb.obs.clone())); // [mb, d_action]
+    let squared_distance = |target: &Option<Tensor<B, 2>>| match (&mean, target) {
+        (Some(mean), Some(target)) => (mean.clone() - target.clone()).square().sum_dim(1).mean(), // [1]
+        _ => zero(),
     };
+    let anchor_loss = squared_distance(&mb.anchor);
+    let expert_loss = squared_distance(&mb.expert);
     // In the critic warm-up the actor is evaluated on an untracked copy: a
     // tracked actor graph that no backward pass consumes is never freed,
     // and the autodiff graph cleaner's scans then grow without bound.
@@ -568,6 +597,7 @@ fn ppo_loss<B: AutodiffBackend>(
         pg_loss.clone() - entropy_loss.clone() * cfg.ent_coef
             + v_loss.clone() * cfg.vf_coef
             + anchor_loss.clone() * cfg.anchor_coef
+            + expert_loss.clone() * cfg.expert_coef
     };
     let stats = Tensor::cat(
         vec![
@@ -577,6 +607,7 @@ fn ppo_loss<B: AutodiffBackend>(
             approx_kl,
             clip_frac,
             anchor_loss.detach(),
+            expert_loss.detach(),
         ],
         0,
     );
@@ -621,6 +652,9 @@ pub struct PpoUpdate {
     /// Mean `‖μ(s) − μ₀(s)‖²` over the update's minibatches, when anchored
     /// ([`PpoConfig::anchor_coef`]).
     pub anchor_loss: Option<f64>,
+    /// Mean `‖μ(s) − a*(s)‖²` over the update's minibatches, when PPO has an
+    /// expert ([`PpoConfig::expert_coef`]).
+    pub expert_loss: Option<f64>,
     /// Episodes that ended during the rollout (raw returns).
     pub episodes: Vec<EpisodeRecord>,
 }
@@ -643,6 +677,9 @@ impl PpoUpdate {
         }
         if let Some(a) = self.anchor_loss {
             out.push(("losses/anchor_loss", a));
+        }
+        if let Some(a) = self.expert_loss {
+            out.push(("losses/expert_loss", a));
         }
         out
     }
@@ -682,6 +719,10 @@ pub struct Ppo<B: AutodiffBackend, E: Env = Box<dyn Env>> {
     metrics: BTreeMap<String, f64>,
     /// Host copy of the frozen anchor network ([`PpoConfig::anchor_coef`]).
     anchor: Option<PolicySnapshot>,
+    /// The scripted expert that labels rollout states ([`PpoConfig::expert_coef`]).
+    expert: Option<Box<dyn ExpertLabeller<E>>>,
+    /// Per copy: its current episode began on the last step (or the run did).
+    episode_start: Vec<bool>,
 }
 
 impl<B: AutodiffBackend, E: Env> std::fmt::Debug for Ppo<B, E> {
@@ -738,10 +779,25 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
         venv.reset(Some(seed))?;
         let network = network_config(&config, venv.observation_space(), venv.action_space())?;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let model = network.init::<B, _>(device, &mut rng)?;
+        if let Some(bad) = config
+            .ignore_observations
+            .iter()
+            .find(|&&i| i >= network.d_obs)
+        {
+            return Err(PolicyError::config(
+                "ppo.ignore_observations",
+                format!("feature {bad} outside 0..{}", network.d_obs),
+            ));
+        }
+        let model = without_inputs(
+            network.init::<B, _>(device, &mut rng)?,
+            &config.ignore_observations,
+            device,
+        );
+        let num_envs = config.num_envs;
         let buffer = RolloutBuffer::new(
             config.num_steps,
-            config.num_envs,
+            num_envs,
             venv.d_obs(),
             action_columns(&network),
         );
@@ -762,6 +818,8 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
             update: 0,
             metrics: BTreeMap::new(),
             anchor: None,
+            expert: None,
+            episode_start: vec![true; num_envs],
         })
     }
 
@@ -770,7 +828,11 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
     pub fn with_model(mut self, model: ActorCritic<B>) -> Result<Self> {
         let params = export_params(&model);
         let map = params.iter().map(|t| (t.name.clone(), t.clone())).collect();
-        self.model = import_params(self.model, &map, &self.device)?;
+        self.model = without_inputs(
+            import_params(self.model, &map, &self.device)?,
+            &self.config.ignore_observations,
+            &self.device,
+        );
         Ok(self)
     }
 
@@ -794,6 +856,23 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
             ));
         }
         self.anchor = Some(anchor);
+        Ok(self)
+    }
+
+    /// Gives the run a scripted expert that labels every state its rollouts
+    /// visit: with [`PpoConfig::expert_coef`] > 0 every policy update also
+    /// pulls the actor's outputs towards the labels. Continuous actions
+    /// only. The expert is not part of checkpoints: a resumed run sets it
+    /// again.
+    pub fn with_expert(mut self, expert: Box<dyn ExpertLabeller<E>>) -> Result<Self> {
+        if !matches!(self.venv.action_space(), Space::Box(_)) {
+            return Err(PolicyError::config(
+                "ppo.expert_coef",
+                "expert labels need a continuous (Box) action space",
+            ));
+        }
+        self.expert = Some(expert);
+        self.episode_start.fill(true);
         Ok(self)
     }
 
@@ -954,6 +1033,7 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
             epochs: learned.epochs,
             grad_norm: learned.grad_norm,
             anchor_loss: learned.anchored.then_some(learned.stats[5]),
+            expert_loss: learned.expert_labelled.then_some(learned.stats[6]),
             episodes: Vec::new(),
         })
     }
@@ -970,10 +1050,27 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
         let mut clipped = vec![0.0f32; n * d_act];
         let mut final_value = Vec::with_capacity(1);
         let mut episodes = Vec::new();
+        let ignored = &cfg.ignore_observations;
+        let mut masked_obs = Vec::new();
         for t in 0..cfg.num_steps {
             let row = t * n;
-            self.buffer.obs[row * d_obs..(row + n) * d_obs].copy_from_slice(self.venv.obs());
-            snapshot.act(self.venv.obs(), n, false, &mut self.rng, &mut act);
+            let obs = &mut self.buffer.obs[row * d_obs..(row + n) * d_obs];
+            obs.copy_from_slice(self.venv.obs());
+            zero_features(obs, d_obs, ignored);
+            if let Some(expert) = self.expert.as_mut() {
+                expert.label(
+                    self.venv.envs(),
+                    &self.episode_start,
+                    &mut self.buffer.expert_actions[row * d_act..(row + n) * d_act],
+                )?;
+            }
+            snapshot.act(
+                &self.buffer.obs[row * d_obs..(row + n) * d_obs],
+                n,
+                false,
+                &mut self.rng,
+                &mut act,
+            );
             self.buffer.actions[row * d_act..(row + n) * d_act].copy_from_slice(&act.actions);
             self.buffer.log_probs[row..row + n].copy_from_slice(&act.log_probs);
             self.buffer.values[row..row + n].copy_from_slice(&act.values);
@@ -994,6 +1091,7 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
             }
             self.global_step += n as u64;
             for i in 0..n {
+                self.episode_start[i] = self.venv.done(i);
                 let k = row + i;
                 self.buffer.rewards[k] = self.venv.rewards()[i] as f32;
                 self.buffer.terminated[k] = self.venv.terminated()[i];
@@ -1002,13 +1100,19 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
                 if self.buffer.truncated[k]
                     && let Some(obs) = self.venv.final_obs(i)
                 {
-                    snapshot.values(obs, 1, &mut final_value);
+                    masked_obs.clear();
+                    masked_obs.extend_from_slice(obs);
+                    zero_features(&mut masked_obs, d_obs, ignored);
+                    snapshot.values(&masked_obs, 1, &mut final_value);
                     self.buffer.final_values[k] = final_value[0];
                 }
             }
             episodes.extend(self.venv.episodes().map(|(_, e)| *e));
         }
-        snapshot.values(self.venv.obs(), n, &mut self.buffer.last_values);
+        masked_obs.clear();
+        masked_obs.extend_from_slice(self.venv.obs());
+        zero_features(&mut masked_obs, d_obs, ignored);
+        snapshot.values(&masked_obs, n, &mut self.buffer.last_values);
         if self.buffer.rewards.iter().any(|r| !r.is_finite()) {
             return Err(PolicyError::NonFinite("rewards".to_owned()));
         }
@@ -1040,6 +1144,14 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
             anchor.actor_out(&buf.obs, batch, &mut anchor_out);
         }
         let mut mb_anchor = Vec::with_capacity(if anchored { mb_size * d_out } else { 0 });
+        if cfg.expert_coef > 0.0 && self.expert.is_none() {
+            return Err(PolicyError::config(
+                "ppo.expert_coef",
+                "is above 0 but the run has no expert to label its states (Ppo::with_expert)",
+            ));
+        }
+        let expert_labelled = cfg.expert_coef > 0.0 && !critic_only;
+        let mut mb_expert = Vec::with_capacity(if expert_labelled { mb_size * d_act } else { 0 });
         let mut sums = [0.0f64; LOSS_STATS];
         let mut count = 0usize;
         let mut grad_norm_sum = 0.0;
@@ -1068,9 +1180,14 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
                 mb_ret.clear();
                 mb_val.clear();
                 mb_anchor.clear();
+                mb_expert.clear();
                 for &k in mb_inds {
                     if anchored {
                         mb_anchor.extend_from_slice(&anchor_out[k * d_out..(k + 1) * d_out]);
+                    }
+                    if expert_labelled {
+                        mb_expert
+                            .extend_from_slice(&buf.expert_actions[k * d_act..(k + 1) * d_act]);
                     }
                     mb_obs.extend_from_slice(&buf.obs[k * d_obs..(k + 1) * d_obs]);
                     mb_act.extend_from_slice(&buf.actions[k * d_act..(k + 1) * d_act]);
@@ -1095,6 +1212,9 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
                     values: Tensor::from_data(TensorData::new(mb_val.clone(), [mb_size]), dev),
                     anchor: anchored.then(|| {
                         Tensor::from_data(TensorData::new(mb_anchor.clone(), [mb_size, d_out]), dev)
+                    }),
+                    expert: expert_labelled.then(|| {
+                        Tensor::from_data(TensorData::new(mb_expert.clone(), [mb_size, d_act]), dev)
                     }),
                 };
                 let out = ppo_loss(&self.model, mb, &cfg, critic_only);
@@ -1146,6 +1266,7 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
         Ok(Learned {
             stats: sums.map(|s| s / c),
             anchored,
+            expert_labelled,
             approx_kl: last_epoch_kl,
             epochs,
             grad_norm: grad_norm_sum / c,
@@ -1205,11 +1326,25 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
     }
 }
 
+/// Sets `features` of every `d_obs`-wide row of `obs` to 0.
+fn zero_features(obs: &mut [f32], d_obs: usize, features: &[usize]) {
+    if features.is_empty() {
+        return;
+    }
+    for row in obs.chunks_exact_mut(d_obs) {
+        for &i in features {
+            row[i] = 0.0;
+        }
+    }
+}
+
 /// Means of an update's minibatch statistics.
 struct Learned {
     stats: [f64; LOSS_STATS],
     /// Whether the anchor term was in the loss.
     anchored: bool,
+    /// Whether the expert term was in the loss.
+    expert_labelled: bool,
     approx_kl: f64,
     epochs: usize,
     grad_norm: f64,

@@ -797,6 +797,10 @@ impl Env for BricklayingEnv {
         })
     }
 
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
     fn render(&mut self) -> Option<RgbFrame> {
         Some(crate::render::render_scene(
             &self.scene_shapes(),

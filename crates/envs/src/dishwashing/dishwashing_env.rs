@@ -790,6 +790,10 @@ impl Env for DishwashingEnv {
         })
     }
 
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
     fn render(&mut self) -> Option<RgbFrame> {
         Some(crate::render::render_scene(
             &self.scene_shapes(),

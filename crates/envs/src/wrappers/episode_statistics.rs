@@ -103,6 +103,9 @@ impl<E: Env> Env for EpisodeStatistics<E> {
     fn set_state(&mut self, state: &[f64]) -> Result<()> {
         self.env.set_state(state)
     }
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        self.env.as_any()
+    }
 }
 
 #[cfg(test)]

@@ -66,4 +66,7 @@ impl<E: Env> Env for NormalizeReward<E> {
     fn set_state(&mut self, state: &[f64]) -> Result<()> {
         self.env.set_state(state)
     }
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        self.env.as_any()
+    }
 }

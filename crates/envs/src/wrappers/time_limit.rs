@@ -105,6 +105,9 @@ impl<E: Env> Env for TimeLimit<E> {
         }
         Ok(())
     }
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        self.env.as_any()
+    }
 }
 
 #[cfg(test)]

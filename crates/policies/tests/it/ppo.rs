@@ -279,3 +279,147 @@ fn an_anchored_categorical_policy_compares_logits_per_state() {
     assert!(loss.is_finite() && (0.0..0.1).contains(&loss), "{loss}");
     assert!(ppo.step_update().expect("update 2").anchor_loss.is_some());
 }
+
+/// A Pendulum "expert" that always asks for the same torque, counting the
+/// episode starts it is told about.
+struct ConstantTorque {
+    torque: f32,
+    starts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl ConstantTorque {
+    fn boxed(torque: f32) -> Box<Self> {
+        Box::new(Self {
+            torque,
+            starts: Default::default(),
+        })
+    }
+}
+
+impl policies::ExpertLabeller<Box<dyn envs::Env>> for ConstantTorque {
+    fn label(
+        &mut self,
+        envs: &[Box<dyn envs::Env>],
+        episode_start: &[bool],
+        out: &mut [f32],
+    ) -> policies::Result<()> {
+        assert_eq!(out.len(), envs.len(), "one torque per copy");
+        let starts = episode_start.iter().filter(|s| **s).count();
+        self.starts
+            .fetch_add(starts, std::sync::atomic::Ordering::Relaxed);
+        out.fill(self.torque);
+        Ok(())
+    }
+}
+
+/// Mean actor output (the torque's mean) on the probe states of [`actor_drift`].
+fn mean_torque(ppo: &Ppo<B>) -> f64 {
+    let obs: Vec<f32> = (0..64)
+        .flat_map(|i| {
+            let t = i as f32 * 0.1;
+            [t.cos(), t.sin(), (t * 3.0).sin() * 4.0]
+        })
+        .collect();
+    let mut out = Vec::new();
+    policies::PolicySnapshot::new(ppo.model()).actor_out(&obs, 64, &mut out);
+    out.iter().map(|&a| f64::from(a)).sum::<f64>() / out.len() as f64
+}
+
+#[test]
+fn an_expert_term_pulls_the_actor_towards_the_expert_labels_of_its_own_states() {
+    let device = Default::default();
+    let run = pendulum_run_config();
+    let cfg = PpoConfig {
+        total_timesteps: 6 * run.ppo.batch_size() as u64,
+        learning_rate: 3e-3,
+        anneal_lr: false,
+        expert_coef: 10.0,
+        ..run.ppo
+    };
+    let mut ppo = Ppo::<B>::new(cfg.clone(), "Pendulum-v1", 8, &device).expect("valid run");
+    let before = mean_torque(&ppo);
+    ppo = ppo
+        .with_expert(ConstantTorque::boxed(1.5))
+        .expect("a continuous action space");
+    let mut losses = Vec::new();
+    for _ in 0..6 {
+        let upd = ppo.step_update().expect("update");
+        assert!(upd.anchor_loss.is_none());
+        assert!(
+            upd.scalars()
+                .iter()
+                .any(|(k, _)| *k == "losses/expert_loss"),
+            "logged"
+        );
+        losses.push(upd.expert_loss.expect("expert term on"));
+    }
+    let after = mean_torque(&ppo);
+    assert!(
+        (after - 1.5).abs() < 0.5 * (before - 1.5).abs(),
+        "mean torque {before} -> {after}, the expert says 1.5"
+    );
+    assert!(losses[5] < 0.5 * losses[0], "{losses:?}");
+
+    // Pendulum's episodes are 200 steps: the expert hears of every copy's
+    // first episode and of each one after (none ends on the last step).
+    let labeller = ConstantTorque::boxed(0.0);
+    let starts = labeller.starts.clone();
+    let mut counting = Ppo::<B>::new(cfg.clone(), "Pendulum-v1", 8, &device)
+        .expect("valid run")
+        .with_expert(labeller)
+        .expect("a continuous action space");
+    let mut episodes = 0;
+    for _ in 0..6 {
+        episodes += counting.step_update().expect("update").episodes.len();
+    }
+    assert_eq!(episodes, cfg.num_envs * (cfg.num_steps * 6 / 200));
+    assert_eq!(
+        starts.load(std::sync::atomic::Ordering::Relaxed),
+        cfg.num_envs + episodes
+    );
+
+    // A weight without an expert is an error, and a discrete env has no
+    // labels to fit.
+    let mut orphan = Ppo::<B>::new(cfg, "CartPole-v1", 8, &device).expect("valid run");
+    let err = orphan.step_update().expect_err("no expert set").to_string();
+    assert!(err.contains("expert_coef"), "{err}");
+    let err = orphan
+        .with_expert(ConstantTorque::boxed(0.0))
+        .expect_err("discrete actions")
+        .to_string();
+    assert!(err.contains("continuous"), "{err}");
+}
+
+#[test]
+fn ignored_observation_features_never_reach_the_actor() {
+    let device = Default::default();
+    let run = pendulum_run_config();
+    let cfg = PpoConfig {
+        total_timesteps: 3 * run.ppo.batch_size() as u64,
+        learning_rate: 3e-3,
+        // Pendulum's angular velocity.
+        ignore_observations: vec![2],
+        ..run.ppo
+    };
+    let mut ppo = Ppo::<B>::new(cfg.clone(), "Pendulum-v1", 9, &device).expect("valid run");
+    for _ in 0..3 {
+        ppo.step_update().expect("update");
+    }
+    let mut policy = policies::PolicySnapshot::new(ppo.model());
+    let (mut slow, mut fast) = (Vec::new(), Vec::new());
+    policy.actor_out(&[0.3, 0.9, -4.0], 1, &mut slow);
+    policy.actor_out(&[0.3, 0.9, 6.0], 1, &mut fast);
+    assert_eq!(slow, fast, "the velocity does not move the actor");
+    let mut other = Vec::new();
+    policy.actor_out(&[0.9, 0.3, 6.0], 1, &mut other);
+    assert_ne!(other, fast, "the other features still do");
+
+    let bad = PpoConfig {
+        ignore_observations: vec![3],
+        ..cfg
+    };
+    let err = Ppo::<B>::new(bad, "Pendulum-v1", 9, &device)
+        .expect_err("Pendulum has 3 features")
+        .to_string();
+    assert!(err.contains("ppo.ignore_observations"), "{err}");
+}

@@ -271,6 +271,13 @@ impl TrainArgs {
             config_path.display(),
             cfg.ppo.anchor_coef
         );
+        ensure!(
+            cfg.ppo.expert_coef == 0.0,
+            "{}: ppo.expert_coef clones a labour task's scripted expert; \
+             classic-control runs have none (expected 0, got {})",
+            config_path.display(),
+            cfg.ppo.expert_coef
+        );
         if let Some(env) = &self.env {
             cfg.env_id.clone_from(env);
         }

@@ -45,11 +45,12 @@ use train::{
     EvalSummary, Progress, ResumePoint, RunDir, RunLogger, RunStatus, Shutdown, StagedRunDir,
 };
 
+use super::task_expert_labeller::task_labeller;
 use super::train::{TrainArgs, hparams_of};
 use super::train_bc::run_bc;
 
 /// A labour env copy as PPO sees it.
-type EconEnv = EconomicRewardWrapper<Box<dyn Env>>;
+pub(crate) type EconEnv = EconomicRewardWrapper<Box<dyn Env>>;
 
 /// Checkpoint metric: index of the last episode in `training_metrics.csv`.
 const LAST_EPISODE_METRIC: &str = "run/last_episode";
@@ -351,6 +352,9 @@ impl WithBackend for TaskPlan {
                             })?;
                     }
                 }
+                if ppo_config.expert_coef > 0.0 {
+                    ppo = ppo.with_expert(task_labeller(&env_id, ppo_config.num_envs, seed)?)?;
+                }
                 (ppo, staged.commit()?, None, f64::NEG_INFINITY)
             }
             TaskFolder::Resume(run) => {
@@ -367,6 +371,9 @@ impl WithBackend for TaskPlan {
                 let mut ppo = Ppo::<B, EconEnv>::resume_with(&latest, venv, &device)?;
                 if ppo_config.anchor_coef > 0.0 {
                     ppo = with_anchor_from(ppo, &options, &device)?;
+                }
+                if ppo_config.expert_coef > 0.0 {
+                    ppo = ppo.with_expert(task_labeller(&env_id, ppo_config.num_envs, seed)?)?;
                 }
                 let last_episode = ckpt
                     .meta
