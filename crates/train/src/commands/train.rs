@@ -253,7 +253,7 @@ impl TrainArgs {
             RunSource::Task(_) => String::new(),
         };
         let mut cfg = match source {
-            RunSource::Classic(cfg) => cfg,
+            RunSource::Classic(cfg) => *cfg,
             RunSource::Task(task) => {
                 return Ok(Plan::Task(Box::new(fresh_task_plan(
                     self,
@@ -450,7 +450,7 @@ impl TrainArgs {
 /// What `--config` holds.
 enum RunSource {
     /// A classic-control run config (`env_id`, `seed`, `ppo:`).
-    Classic(PpoRunConfig),
+    Classic(Box<PpoRunConfig>),
     /// A task config with economics (`task:`, `reward:`, ...).
     Task(Box<economics::TaskConfig>),
 }
@@ -466,7 +466,7 @@ fn load_run_config(path: &Path) -> Result<RunSource> {
         return Ok(RunSource::Task(Box::new(task)));
     }
     PpoRunConfig::from_yaml_str(&text, &file)
-        .map(RunSource::Classic)
+        .map(|cfg| RunSource::Classic(Box::new(cfg)))
         .map_err(|e| anyhow!(e))
 }
 
