@@ -177,6 +177,14 @@ fn bad_training_inputs_fail_with_one_line_and_leave_no_run_folder() {
     std::fs::write(&anchored, text).unwrap();
     let a = anchored.display().to_string();
     assert!(refused(&["--config", &a]).contains("ppo.anchor_coef"));
+    let labelled = tmp.path().join("labelled_cartpole.yaml");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "  normalize_observation: false",
+        "  normalize_observation: false\n  expert_coef: 1.0",
+    );
+    std::fs::write(&labelled, text).unwrap();
+    let l = labelled.display().to_string();
+    assert!(refused(&["--config", &l]).contains("ppo.expert_coef"));
     assert!(refused(&[]).contains("--config"));
 }
 

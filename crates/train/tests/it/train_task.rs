@@ -249,10 +249,12 @@ fn behaviour_cloning_logs_each_dagger_round_and_its_checkpoint_warm_starts_ppo()
     let tmp = tempfile::tempdir().unwrap();
     let config = tiny_dishwashing_config(tmp.path());
     // Two DAgger rounds of two clone-driven episodes each; the PPO run
-    // from the clone is anchored to it.
+    // from the clone is anchored to it, goes on cloning the expert on its
+    // own states and, like the clone, never sees the arm's velocity.
     let mut text = std::fs::read_to_string(&config).unwrap().replace(
         "  update_epochs: 2",
-        "  update_epochs: 2\n  anchor_coef: 10.0\n  freeze_observation_normalizer: true",
+        "  update_epochs: 2\n  anchor_coef: 10.0\n  freeze_observation_normalizer: true\n  \
+         expert_coef: 1.0\n  ignore_observations: [5, 6, 7, 8]",
     );
     text.push_str(
         "bc:\n  loss: mse\n  max_epochs: 5\n  dagger:\n    rounds: 2\n    \
@@ -327,7 +329,8 @@ fn behaviour_cloning_logs_each_dagger_round_and_its_checkpoint_warm_starts_ppo()
     assert!(out.status.success(), "{}", stderr_of(&out));
     let resolved = std::fs::read_to_string(ppo_run.join("config.yaml")).unwrap();
     assert!(resolved.contains("init_from:"), "{resolved}");
-    // A resumed anchored run finds its anchor again (from init_from).
+    // A resumed anchored run finds its anchor again (from init_from), and
+    // its expert.
     let out = vp(&[
         "train",
         "--resume",
@@ -336,15 +339,17 @@ fn behaviour_cloning_logs_each_dagger_round_and_its_checkpoint_warm_starts_ppo()
         "512",
     ]);
     assert!(out.status.success(), "{}", stderr_of(&out));
-    let anchor_losses: Vec<f32> = train::EventFile::read_dir(&ppo_run)
-        .expect("event files")
-        .iter()
-        .flat_map(|(_, f)| f.scalars())
-        .filter(|p| p.tag == "losses/anchor_loss")
-        .map(|p| p.value)
-        .collect();
-    assert_eq!(anchor_losses.len(), 4, "one per update, both sessions");
-    assert!(anchor_losses.iter().all(|l| l.is_finite() && *l >= 0.0));
+    let scalars = train::EventFile::read_dir(&ppo_run).expect("event files");
+    for tag in ["losses/anchor_loss", "losses/expert_loss"] {
+        let losses: Vec<f32> = scalars
+            .iter()
+            .flat_map(|(_, f)| f.scalars())
+            .filter(|p| p.tag == tag)
+            .map(|p| p.value)
+            .collect();
+        assert_eq!(losses.len(), 4, "{tag}: one per update, both sessions");
+        assert!(losses.iter().all(|l| l.is_finite() && *l >= 0.0), "{tag}");
+    }
     // Another clone in the anchor's place is refused, not silently used.
     let other = tmp.path().join("bc2");
     let out = train_bc(&config, &other, 3);
