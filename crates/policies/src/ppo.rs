@@ -125,9 +125,10 @@ pub struct PpoConfig {
     /// learner's own states, every update, beyond what the clone knew.
     /// Continuous actions only. Default 0 (off).
     pub expert_coef: f64,
-    /// Observation features the networks never see: zeroed in every state
-    /// PPO acts on and learns from, their actor first-layer weights set to
-    /// 0 (so they stay 0). A behaviour clone's `bc.ignore_observations`
+    /// Observation features PPO never uses: zeroed in every state it acts
+    /// on and learns from (actor and critic), and the actor's first-layer
+    /// weights for them set to 0, where they stay (their input is 0), so
+    /// the saved policy ignores them too. A behaviour clone's `bc.ignore_observations`
     /// (the dishwashing arm's velocity, which echoes the last action) are
     /// left out the same way; a fine-tune that saw them could learn to
     /// copy its own last action. Default none.
@@ -652,8 +653,9 @@ pub struct PpoUpdate {
     /// Mean `‖μ(s) − μ₀(s)‖²` over the update's minibatches, when anchored
     /// ([`PpoConfig::anchor_coef`]).
     pub anchor_loss: Option<f64>,
-    /// Mean `‖μ(s) − a*(s)‖²` over the update's minibatches, when PPO has an
-    /// expert ([`PpoConfig::expert_coef`]).
+    /// Mean `‖μ(s) − a*(s)‖²` over the update's minibatches, when the expert
+    /// term is in the loss ([`PpoConfig::expert_coef`] > 0, after the critic
+    /// warm-up).
     pub expert_loss: Option<f64>,
     /// Episodes that ended during the rollout (raw returns).
     pub episodes: Vec<EpisodeRecord>,
@@ -862,8 +864,9 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
     /// Gives the run a scripted expert that labels every state its rollouts
     /// visit: with [`PpoConfig::expert_coef`] > 0 every policy update also
     /// pulls the actor's outputs towards the labels. Continuous actions
-    /// only. The expert is not part of checkpoints: a resumed run sets it
-    /// again.
+    /// only. Call it before the first rollout (every copy's next label is
+    /// flagged as an episode start). The expert is not part of checkpoints:
+    /// a resumed run sets it again.
     pub fn with_expert(mut self, expert: Box<dyn ExpertLabeller<E>>) -> Result<Self> {
         if !matches!(self.venv.action_space(), Space::Box(_)) {
             return Err(PolicyError::config(
@@ -947,6 +950,12 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
     /// The network's shape.
     pub fn network_config(&self) -> &ActorCriticConfig {
         &self.network
+    }
+
+    /// The last rollout (observations as the networks saw them, actions,
+    /// expert labels, …).
+    pub fn buffer(&self) -> &RolloutBuffer {
+        &self.buffer
     }
 
     /// The vector env (e.g. for its normaliser statistics).
@@ -1041,6 +1050,7 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
     /// Fills the rollout buffer with `num_steps` steps of every copy, acting
     /// with a host copy of the policy; returns the episodes that ended.
     pub fn collect_rollout(&mut self) -> Result<Vec<EpisodeRecord>> {
+        self.require_loss_terms()?;
         let mut snapshot = PolicySnapshot::new(&self.model);
         let cfg = &self.config;
         let (n, d_obs, d_act) = (cfg.num_envs, self.buffer.d_obs, self.buffer.d_act);
@@ -1119,6 +1129,25 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
         Ok(episodes)
     }
 
+    /// The anchor network and the expert that the configured loss terms
+    /// need, checked before a rollout is spent on them.
+    fn require_loss_terms(&self) -> Result<()> {
+        if self.config.anchor_coef > 0.0 && self.anchor.is_none() {
+            return Err(PolicyError::config(
+                "ppo.anchor_coef",
+                "is above 0 but the run has no network to anchor to (start it from one: \
+                 `vp train --init-from`, or Ppo::with_anchor)",
+            ));
+        }
+        if self.config.expert_coef > 0.0 && self.expert.is_none() {
+            return Err(PolicyError::config(
+                "ppo.expert_coef",
+                "is above 0 but the run has no expert to label its states (Ppo::with_expert)",
+            ));
+        }
+        Ok(())
+    }
+
     /// `update_epochs` passes of shuffled minibatches over the rollout.
     fn learn(&mut self, lr: f64, advantages: &[f32], returns: &[f32]) -> Result<Learned> {
         let cfg = self.config.clone();
@@ -1128,13 +1157,7 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
         let (batch, mb_size) = (cfg.batch_size(), cfg.minibatch_size());
         let (d_obs, d_act) = (buf.d_obs, buf.d_act);
         let mut b_inds: Vec<usize> = (0..batch).collect();
-        if cfg.anchor_coef > 0.0 && self.anchor.is_none() {
-            return Err(PolicyError::config(
-                "ppo.anchor_coef",
-                "is above 0 but the run has no network to anchor to (start it from one: \
-                 `vp train --init-from`, or Ppo::with_anchor)",
-            ));
-        }
+        self.require_loss_terms()?;
         // The anchor's actor outputs (means or logits, `d_out` per state) on
         // the whole rollout, once per update.
         let d_out = self.network.d_action;
@@ -1144,12 +1167,6 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
             anchor.actor_out(&buf.obs, batch, &mut anchor_out);
         }
         let mut mb_anchor = Vec::with_capacity(if anchored { mb_size * d_out } else { 0 });
-        if cfg.expert_coef > 0.0 && self.expert.is_none() {
-            return Err(PolicyError::config(
-                "ppo.expert_coef",
-                "is above 0 but the run has no expert to label its states (Ppo::with_expert)",
-            ));
-        }
         let expert_labelled = cfg.expert_coef > 0.0 && !critic_only;
         let mut mb_expert = Vec::with_capacity(if expert_labelled { mb_size * d_act } else { 0 });
         let mut sums = [0.0f64; LOSS_STATS];
@@ -1235,7 +1252,7 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
                 epoch_stats.push(out.stats);
                 grad_norm_sum += grad_norm;
             }
-            // One read-back of the epoch's statistics, `[minibatches · 6]`.
+            // One read-back of the epoch's statistics, `[minibatches · LOSS_STATS]`.
             let stats = Tensor::cat(std::mem::take(&mut epoch_stats), 0)
                 .into_data()
                 .convert::<f32>()

@@ -405,6 +405,33 @@ fn ignored_observation_features_never_reach_the_actor() {
     for _ in 0..3 {
         ppo.step_update().expect("update");
     }
+    // A network that did see the feature loses it on the way in.
+    let seeing = Ppo::<B>::new(
+        PpoConfig {
+            ignore_observations: Vec::new(),
+            ..cfg.clone()
+        },
+        "Pendulum-v1",
+        10,
+        &device,
+    )
+    .expect("valid run");
+    let given = Ppo::<B>::new(cfg.clone(), "Pendulum-v1", 11, &device)
+        .expect("valid run")
+        .with_model(seeing.model().clone())
+        .expect("same shape");
+    for ppo in [&ppo, &given] {
+        let mut policy = policies::PolicySnapshot::new(ppo.model());
+        let (mut slow, mut fast) = (Vec::new(), Vec::new());
+        policy.actor_out(&[0.3, 0.9, -4.0], 1, &mut slow);
+        policy.actor_out(&[0.3, 0.9, 6.0], 1, &mut fast);
+        assert_eq!(slow, fast, "the velocity does not move the actor");
+    }
+    // Nor does PPO learn from it.
+    assert!(
+        ppo.buffer().obs.chunks_exact(3).all(|row| row[2] == 0.0),
+        "zeroed in the rollout"
+    );
     let mut policy = policies::PolicySnapshot::new(ppo.model());
     let (mut slow, mut fast) = (Vec::new(), Vec::new());
     policy.actor_out(&[0.3, 0.9, -4.0], 1, &mut slow);
@@ -422,4 +449,98 @@ fn ignored_observation_features_never_reach_the_actor() {
         .expect_err("Pendulum has 3 features")
         .to_string();
     assert!(err.contains("ppo.ignore_observations"), "{err}");
+}
+
+/// An env whose observation is its own step count; episodes of `len` steps.
+struct StepCounter {
+    space: envs::Space,
+    len: u32,
+    step: u32,
+}
+
+impl envs::Env for StepCounter {
+    fn id(&self) -> &str {
+        "StepCounter"
+    }
+    fn observation_space(&self) -> &envs::Space {
+        &self.space
+    }
+    fn action_space(&self) -> &envs::Space {
+        &self.space
+    }
+    fn reset_into(&mut self, _seed: Option<u64>, obs: &mut [f32]) -> envs::Result<envs::Info> {
+        self.step = 0;
+        obs[0] = 0.0;
+        Ok(envs::Info::default())
+    }
+    fn step_into(
+        &mut self,
+        _action: envs::Action<'_>,
+        obs: &mut [f32],
+    ) -> envs::Result<envs::Transition> {
+        self.step += 1;
+        obs[0] = self.step as f32;
+        Ok(envs::Transition {
+            reward: 0.0,
+            terminated: self.step == self.len,
+            truncated: false,
+            info: envs::Info::default(),
+        })
+    }
+}
+
+/// Labels each state with the step count it reads from the env itself, and
+/// checks that the episode-start flags fall on step 0.
+struct StepReader;
+
+impl policies::ExpertLabeller<StepCounter> for StepReader {
+    fn label(
+        &mut self,
+        envs: &[StepCounter],
+        episode_start: &[bool],
+        out: &mut [f32],
+    ) -> policies::Result<()> {
+        for ((env, start), label) in envs.iter().zip(episode_start).zip(out) {
+            assert_eq!(*start, env.step == 0, "the start flag marks step 0");
+            *label = env.step as f32;
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn expert_labels_describe_the_state_each_observation_was_taken_in() {
+    let device = Default::default();
+    let space = envs::Space::Box(envs::BoxSpace::new(vec![-100.0], vec![100.0]));
+    // Episodes of different lengths per copy, so same-step auto-resets
+    // fall at different rows.
+    let copies = (0..3)
+        .map(|i| StepCounter {
+            space: space.clone(),
+            len: 5 + 2 * i,
+            step: 0,
+        })
+        .collect();
+    let venv = envs::VecEnv::new(copies).expect("same spaces");
+    let cfg = PpoConfig {
+        num_envs: 3,
+        num_steps: 32,
+        num_minibatches: 4,
+        total_timesteps: 3 * 32,
+        expert_coef: 1.0,
+        ..PpoConfig::default()
+    };
+    let mut ppo = Ppo::<B, StepCounter>::from_venv(cfg, "StepCounter", venv, 3, &device)
+        .expect("valid run")
+        .with_expert(Box::new(StepReader))
+        .expect("continuous actions");
+    let episodes = ppo.collect_rollout().expect("rollout");
+    assert!(!episodes.is_empty(), "every copy ended episodes");
+    let buffer = ppo.buffer();
+    assert_eq!(buffer.obs.len(), 3 * 32);
+    assert_eq!(
+        buffer.expert_actions, buffer.obs,
+        "label row t is obs row t's state"
+    );
+    assert!(buffer.obs.contains(&0.0) && buffer.obs.contains(&8.0));
 }

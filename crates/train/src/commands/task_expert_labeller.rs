@@ -23,13 +23,18 @@ impl<X: Send, T: 'static> ExpertLabeller<EconEnv> for ScriptedLabeller<X, T> {
         episode_start: &[bool],
         out: &mut [f32],
     ) -> policies::Result<()> {
-        if envs.len() != self.experts.len() || out.len() != 5 * envs.len() {
-            return Err(PolicyError::Dataset(format!(
-                "expert labels: {} copies and {} label slots for {} experts of 5 actions",
-                envs.len(),
-                out.len(),
-                self.experts.len()
-            )));
+        let n = self.experts.len();
+        if envs.len() != n || episode_start.len() != n || out.len() != 5 * n {
+            return Err(PolicyError::InvalidConfig {
+                field: "ppo.num_envs".to_owned(),
+                reason: format!(
+                    "{n} experts of 5 actions were given {} copies, {} episode flags and \
+                     {} label slots",
+                    envs.len(),
+                    episode_start.len(),
+                    out.len()
+                ),
+            });
         }
         for (i, ((env, expert), slot)) in envs
             .iter()
