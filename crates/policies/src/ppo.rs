@@ -1110,19 +1110,15 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
                 if self.buffer.truncated[k]
                     && let Some(obs) = self.venv.final_obs(i)
                 {
-                    masked_obs.clear();
-                    masked_obs.extend_from_slice(obs);
-                    zero_features(&mut masked_obs, d_obs, ignored);
-                    snapshot.values(&masked_obs, 1, &mut final_value);
+                    let obs = masked(obs, d_obs, ignored, &mut masked_obs);
+                    snapshot.values(obs, 1, &mut final_value);
                     self.buffer.final_values[k] = final_value[0];
                 }
             }
             episodes.extend(self.venv.episodes().map(|(_, e)| *e));
         }
-        masked_obs.clear();
-        masked_obs.extend_from_slice(self.venv.obs());
-        zero_features(&mut masked_obs, d_obs, ignored);
-        snapshot.values(&masked_obs, n, &mut self.buffer.last_values);
+        let obs = masked(self.venv.obs(), d_obs, ignored, &mut masked_obs);
+        snapshot.values(obs, n, &mut self.buffer.last_values);
         if self.buffer.rewards.iter().any(|r| !r.is_finite()) {
             return Err(PolicyError::NonFinite("rewards".to_owned()));
         }
@@ -1353,6 +1349,23 @@ fn zero_features(obs: &mut [f32], d_obs: usize, features: &[usize]) {
             row[i] = 0.0;
         }
     }
+}
+
+/// `obs` with `features` zeroed, copied into `scratch` only when there are
+/// features to zero.
+fn masked<'a>(
+    obs: &'a [f32],
+    d_obs: usize,
+    features: &[usize],
+    scratch: &'a mut Vec<f32>,
+) -> &'a [f32] {
+    if features.is_empty() {
+        return obs;
+    }
+    scratch.clear();
+    scratch.extend_from_slice(obs);
+    zero_features(scratch, d_obs, features);
+    scratch
 }
 
 /// Means of an update's minibatch statistics.

@@ -171,15 +171,20 @@ fn a_frozen_observation_normaliser_keeps_the_statistics_it_started_with() {
     );
 }
 
-/// Mean squared distance between the actor outputs of `ppo` and of
-/// `reference` on a fixed spread of Pendulum observations.
-fn actor_drift(ppo: &Ppo<B>, reference: &mut policies::PolicySnapshot) -> f64 {
-    let obs: Vec<f32> = (0..64)
+/// 64 Pendulum observations spread over angles and velocities.
+fn probe_states() -> Vec<f32> {
+    (0..64)
         .flat_map(|i| {
             let t = i as f32 * 0.1;
             [t.cos(), t.sin(), (t * 3.0).sin() * 4.0]
         })
-        .collect();
+        .collect()
+}
+
+/// Mean squared distance between the actor outputs of `ppo` and of
+/// `reference` on a fixed spread of Pendulum observations.
+fn actor_drift(ppo: &Ppo<B>, reference: &mut policies::PolicySnapshot) -> f64 {
+    let obs = probe_states();
     let (mut now, mut then) = (Vec::new(), Vec::new());
     policies::PolicySnapshot::new(ppo.model()).actor_out(&obs, 64, &mut now);
     reference.actor_out(&obs, 64, &mut then);
@@ -312,14 +317,9 @@ impl policies::ExpertLabeller<Box<dyn envs::Env>> for ConstantTorque {
     }
 }
 
-/// Mean actor output (the torque's mean) on the probe states of [`actor_drift`].
+/// Mean actor output (the torque's mean) on [`probe_states`].
 fn mean_torque(ppo: &Ppo<B>) -> f64 {
-    let obs: Vec<f32> = (0..64)
-        .flat_map(|i| {
-            let t = i as f32 * 0.1;
-            [t.cos(), t.sin(), (t * 3.0).sin() * 4.0]
-        })
-        .collect();
+    let obs = probe_states();
     let mut out = Vec::new();
     policies::PolicySnapshot::new(ppo.model()).actor_out(&obs, 64, &mut out);
     out.iter().map(|&a| f64::from(a)).sum::<f64>() / out.len() as f64

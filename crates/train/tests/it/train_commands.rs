@@ -168,23 +168,18 @@ fn bad_training_inputs_fail_with_one_line_and_leave_no_run_folder() {
     assert!(refused(&["--config", c, "--episodes", "3"]).contains("conflict"));
     assert!(refused(&["--config", c, "--alpha", "1.0"]).contains("--alpha"));
     assert!(refused(&["--config", c, "--dagger-rounds", "2"]).contains("--algorithm bc"));
+    // Task-run-only PPO settings in a classic-control config.
     let tmp = tempfile::tempdir().unwrap();
-    let anchored = tmp.path().join("anchored_cartpole.yaml");
-    let text = std::fs::read_to_string(&config).unwrap().replace(
-        "  normalize_observation: false",
-        "  normalize_observation: false\n  anchor_coef: 1.0",
-    );
-    std::fs::write(&anchored, text).unwrap();
-    let a = anchored.display().to_string();
-    assert!(refused(&["--config", &a]).contains("ppo.anchor_coef"));
-    let labelled = tmp.path().join("labelled_cartpole.yaml");
-    let text = std::fs::read_to_string(&config).unwrap().replace(
-        "  normalize_observation: false",
-        "  normalize_observation: false\n  expert_coef: 1.0",
-    );
-    std::fs::write(&labelled, text).unwrap();
-    let l = labelled.display().to_string();
-    assert!(refused(&["--config", &l]).contains("ppo.expert_coef"));
+    for key in ["anchor_coef", "expert_coef"] {
+        let path = tmp.path().join(format!("{key}_cartpole.yaml"));
+        let text = std::fs::read_to_string(&config).unwrap().replace(
+            "  normalize_observation: false",
+            &format!("  normalize_observation: false\n  {key}: 1.0"),
+        );
+        std::fs::write(&path, text).unwrap();
+        let p = path.display().to_string();
+        assert!(refused(&["--config", &p]).contains(&format!("ppo.{key}")));
+    }
     assert!(refused(&[]).contains("--config"));
 }
 
