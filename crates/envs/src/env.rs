@@ -113,6 +113,13 @@ pub trait Env: Send {
         None
     }
 
+    /// The labour task under any wrappers (dishwashing, bricklaying), for
+    /// experts, renderers and tools; `None` for other envs. Wrappers forward
+    /// it.
+    fn as_labour_task(&self) -> Option<&dyn crate::LabourTask> {
+        None
+    }
+
     /// Gymnasium's `reset(seed) -> (obs, info)`.
     fn reset(&mut self, seed: Option<u64>) -> Result<(Vec<f32>, Info)> {
         let mut obs = vec![0.0; self.observation_space().flat_size()];
@@ -158,5 +165,8 @@ impl<E: Env + ?Sized> Env for Box<E> {
     }
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         (**self).as_any()
+    }
+    fn as_labour_task(&self) -> Option<&dyn crate::LabourTask> {
+        (**self).as_labour_task()
     }
 }

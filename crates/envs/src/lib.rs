@@ -23,6 +23,7 @@ mod registry;
 pub mod render;
 mod rgb_frame;
 mod space;
+mod task;
 mod vec_env;
 mod wrappers;
 
@@ -40,9 +41,13 @@ pub use env_checker::{CheckReport, check_env};
 pub use error::{EnvError, Result};
 pub use info::{EnvFault, Info};
 pub use physics::{SceneShape, ShapeKind};
-pub use registry::{EnvSpec, make, make_with_config, registered_ids, registry, spec};
+pub use registry::{EnvSpec, make, make_expert, make_with_config, registered_ids, registry, spec};
 pub use rgb_frame::RgbFrame;
 pub use space::{BoxSpace, Space};
+pub use task::{
+    EconEnv, GRIP_ACTION, LABOUR_ACTION_DIM, LabourTask, ScriptedExpert, economic_env,
+    economic_venv, task_env_from_yaml,
+};
 pub use vec_env::{NormalizationState, VecAction, VecEnv};
 pub use wrappers::{
     ClipAction, EconomicRewardWrapper, EpisodeRecord, EpisodeStatistics, NormalizeObservation,

@@ -7,7 +7,7 @@
 //! YAML (episode length, physics parameters) from it. To add an env, add one
 //! [`EnvSpec`] to `REGISTRY`.
 
-use crate::{CartPole, Env, EnvError, Pendulum, Result, TimeLimit};
+use crate::{CartPole, Env, EnvError, Pendulum, Result, ScriptedExpert, TimeLimit};
 use std::path::Path;
 
 /// One registered environment.
@@ -24,6 +24,12 @@ pub struct EnvSpec {
     pub takes_config: bool,
     /// Builds the bare env from the optional config path.
     pub entry_point: fn(Option<&Path>) -> Result<Box<dyn Env>>,
+    /// Labour tasks: builds the env from the `env:` section of a task
+    /// config's text (`file` names it in errors).
+    pub task_from_yaml: Option<fn(&str, &str) -> Result<Box<dyn Env>>>,
+    /// Labour tasks: the scripted expert at a skill in [0, 1] with its own
+    /// random stream (seed).
+    pub expert: Option<fn(f32, u64) -> Box<dyn ScriptedExpert>>,
 }
 
 const REGISTRY: &[EnvSpec] = &[
@@ -35,6 +41,8 @@ const REGISTRY: &[EnvSpec] = &[
         entry_point: |config| {
             no_config("CartPole-v1", config).map(|()| Box::new(CartPole::new()) as Box<dyn Env>)
         },
+        task_from_yaml: None,
+        expert: None,
     },
     EnvSpec {
         id: "Pendulum-v1",
@@ -44,6 +52,8 @@ const REGISTRY: &[EnvSpec] = &[
         entry_point: |config| {
             no_config("Pendulum-v1", config).map(|()| Box::new(Pendulum::new()) as Box<dyn Env>)
         },
+        task_from_yaml: None,
+        expert: None,
     },
     EnvSpec {
         id: "dishwashing",
@@ -57,6 +67,11 @@ const REGISTRY: &[EnvSpec] = &[
             };
             Ok(Box::new(crate::DishwashingEnv::new(cfg)?) as Box<dyn Env>)
         },
+        task_from_yaml: Some(|yaml, file| {
+            let cfg = crate::DishwashingConfig::from_yaml_str(yaml, file)?;
+            Ok(Box::new(crate::DishwashingEnv::new(cfg)?) as Box<dyn Env>)
+        }),
+        expert: Some(|skill, seed| Box::new(crate::DishwashingExpert::new(skill, seed))),
     },
     EnvSpec {
         id: "bricklaying",
@@ -70,6 +85,11 @@ const REGISTRY: &[EnvSpec] = &[
             };
             Ok(Box::new(crate::BricklayingEnv::new(cfg)?) as Box<dyn Env>)
         },
+        task_from_yaml: Some(|yaml, file| {
+            let cfg = crate::BricklayingConfig::from_yaml_str(yaml, file)?;
+            Ok(Box::new(crate::BricklayingEnv::new(cfg)?) as Box<dyn Env>)
+        }),
+        expert: Some(|skill, seed| Box::new(crate::BricklayingExpert::new(skill, seed))),
     },
 ];
 
@@ -102,6 +122,17 @@ pub fn spec(id: &str) -> Result<&'static EnvSpec> {
             id: id.to_string(),
             known: registered_ids().join(", "),
         })
+}
+
+/// The scripted expert of the labour task `id` at `skill` in [0, 1], its
+/// random stream seeded `seed`; an env without one is
+/// [`EnvError::Unsupported`].
+pub fn make_expert(id: &str, skill: f32, seed: u64) -> Result<Box<dyn ScriptedExpert>> {
+    let build = spec(id)?.expert.ok_or_else(|| EnvError::Unsupported {
+        env: id.to_string(),
+        operation: "a scripted expert",
+    })?;
+    Ok(build(skill, seed))
 }
 
 /// Builds the registered env `id` with its default settings and time limit.

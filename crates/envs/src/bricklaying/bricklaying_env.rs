@@ -800,6 +800,9 @@ impl Env for BricklayingEnv {
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
     }
+    fn as_labour_task(&self) -> Option<&dyn crate::LabourTask> {
+        Some(self)
+    }
 
     fn render(&mut self) -> Option<RgbFrame> {
         Some(crate::render::render_scene(
@@ -918,5 +921,29 @@ mod tests {
         assert!(half_turn_error(std::f32::consts::PI).abs() < 1e-5);
         assert!((half_turn_error(0.05) - 0.05).abs() < 1e-6);
         assert!((half_turn_error(std::f32::consts::PI - 0.05) + 0.05).abs() < 1e-5);
+    }
+}
+
+impl crate::LabourTask for BricklayingEnv {
+    fn tip_position(&self) -> Vector {
+        BricklayingEnv::tip_position(self)
+    }
+    fn tip_yaw(&self) -> f32 {
+        BricklayingEnv::tip_yaw(self)
+    }
+    fn gripper_closed(&self) -> bool {
+        BricklayingEnv::gripper_closed(self)
+    }
+    fn held_object(&self) -> Option<usize> {
+        self.held_brick()
+    }
+    fn scene_shapes(&self) -> Vec<SceneShape> {
+        BricklayingEnv::scene_shapes(self)
+    }
+    fn episode_seconds(&self) -> f64 {
+        f64::from(self.config().episode_seconds)
+    }
+    fn counters(&self) -> Info {
+        self.info()
     }
 }

@@ -793,6 +793,9 @@ impl Env for DishwashingEnv {
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
     }
+    fn as_labour_task(&self) -> Option<&dyn crate::LabourTask> {
+        Some(self)
+    }
 
     fn render(&mut self) -> Option<RgbFrame> {
         Some(crate::render::render_scene(
@@ -1099,5 +1102,29 @@ mod tests {
         let half = rate(expert_rollouts(0.5, 2));
         let full = rate(expert_rollouts(1.0, 2));
         assert!(half > 0.0 && half < 0.9 * full, "half {half}, full {full}");
+    }
+}
+
+impl crate::LabourTask for DishwashingEnv {
+    fn tip_position(&self) -> Vector {
+        DishwashingEnv::tip_position(self)
+    }
+    fn tip_yaw(&self) -> f32 {
+        DishwashingEnv::tip_yaw(self)
+    }
+    fn gripper_closed(&self) -> bool {
+        DishwashingEnv::gripper_closed(self)
+    }
+    fn held_object(&self) -> Option<usize> {
+        self.held_dish()
+    }
+    fn scene_shapes(&self) -> Vec<SceneShape> {
+        DishwashingEnv::scene_shapes(self)
+    }
+    fn episode_seconds(&self) -> f64 {
+        f64::from(self.config().episode_seconds)
+    }
+    fn counters(&self) -> Info {
+        self.info()
     }
 }

@@ -272,3 +272,27 @@ pub(crate) fn route(tip: Vector, goal: Vector, clear_y: f32) -> Vector {
     }
     goal
 }
+
+impl crate::ScriptedExpert for DishwashingExpert {
+    fn task_id(&self) -> &'static str {
+        super::DISHWASHING_ID
+    }
+
+    fn reset(&mut self) {
+        DishwashingExpert::reset(self);
+    }
+
+    fn act(&mut self, env: &dyn crate::Env, action: &mut [f32]) -> crate::Result<()> {
+        let task = crate::task::task_of::<DishwashingEnv>(env, "DishwashingExpert::act")?;
+        let a = DishwashingExpert::act(self, task);
+        if action.len() != a.len() {
+            return Err(crate::EnvError::InvalidAction {
+                env: env.id().to_string(),
+                expected: format!("an action buffer of length {}", a.len()),
+                got: format!("length {}", action.len()),
+            });
+        }
+        action.copy_from_slice(&a);
+        Ok(())
+    }
+}

@@ -82,4 +82,7 @@ impl<E: Env> Env for ClipAction<E> {
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         self.env.as_any()
     }
+    fn as_labour_task(&self) -> Option<&dyn crate::LabourTask> {
+        self.env.as_labour_task()
+    }
 }

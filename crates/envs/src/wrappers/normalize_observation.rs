@@ -92,6 +92,9 @@ impl<E: Env> Env for NormalizeObservation<E> {
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         self.env.as_any()
     }
+    fn as_labour_task(&self) -> Option<&dyn crate::LabourTask> {
+        self.env.as_labour_task()
+    }
 }
 
 #[cfg(test)]

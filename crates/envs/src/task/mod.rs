@@ -1,0 +1,11 @@
+//! The labour-task and scripted-expert traits, and the one function that
+//! builds a task config's economic vector env.
+
+mod economic_venv;
+mod labour_task;
+mod scripted_expert;
+
+pub use economic_venv::{EconEnv, economic_env, economic_venv, task_env_from_yaml};
+pub use labour_task::{GRIP_ACTION, LABOUR_ACTION_DIM, LabourTask};
+pub use scripted_expert::ScriptedExpert;
+pub(crate) use scripted_expert::task_of;
