@@ -3,15 +3,15 @@
 //! to check the event files with TensorBoard itself:
 //!
 //! ```text
-//! cargo run -p train --example sample_run -- /tmp/runs
+//! cargo run -p runs --example sample_run -- /tmp/runs
 //! python3 scripts/check_tensorboard_events.py /tmp/runs/<printed folder>
 //! ```
 
 use anyhow::{Context, Result};
 use envs::RgbFrame;
+use runs::{HParam, RunDir, RunLogger, RunStatus};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use train::{HParam, RunDir, RunLogger, RunStatus};
 
 fn main() -> Result<()> {
     let runs_root = PathBuf::from(

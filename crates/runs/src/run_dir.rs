@@ -13,8 +13,8 @@
 //! a hidden sibling name, and [`StagedRunDir::commit`] renames it into
 //! place once setup has succeeded. Dropping a staged folder removes it.
 
-use super::metrics_csv::{EVAL_COLUMNS, MetricsCsv, TRAINING_COLUMNS};
-use anyhow::{Context, Result, bail, ensure};
+use crate::error::{Context, Result, bail, ensure};
+use crate::metrics_csv::{EVAL_COLUMNS, MetricsCsv, TRAINING_COLUMNS};
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 
@@ -137,8 +137,9 @@ impl RunDir {
         let path = self.config_path();
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;
-        serde_saphyr::from_str(&text)
-            .map_err(|err| anyhow::anyhow!("{}: {}", path.display(), one_line(&err)))
+        serde_saphyr::from_str(&text).map_err(|err| {
+            crate::RunsError::Invalid(format!("{}: {}", path.display(), one_line(&err)))
+        })
     }
 
     /// The run folder.
@@ -250,8 +251,9 @@ fn sanitize(name: &str) -> String {
 }
 
 fn parse_yaml_mapping(text: &str) -> Result<()> {
-    let value: serde_json::Value = serde_saphyr::from_str(text)
-        .map_err(|err| anyhow::anyhow!("config is not valid YAML: {}", one_line(&err)))?;
+    let value: serde_json::Value = serde_saphyr::from_str(text).map_err(|err| {
+        crate::RunsError::Invalid(format!("config is not valid YAML: {}", one_line(&err)))
+    })?;
     ensure!(
         value.is_object(),
         "config is not a YAML mapping of settings"

@@ -2,12 +2,12 @@
 //! [`TensorBoardWriter`](super::TensorBoardWriter) (or by TensorFlow),
 //! checking both CRCs of every record. Used by tests and by `vp econ report`.
 
-use super::event::{
+use crate::error::{Context, Result};
+use crate::event::{
     Event, EventWhat, HParamsData, HParamsPluginData, SESSION_LOG_START, SessionStartInfo,
     SummaryImage, SummaryValueKind,
 };
-use super::tf_record::TfRecordReader;
-use anyhow::{Context, Result};
+use crate::tf_record::TfRecordReader;
 use prost::Message;
 use std::path::{Path, PathBuf};
 

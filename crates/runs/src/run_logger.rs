@@ -8,11 +8,11 @@
 //! right before writing a checkpoint that records `(step, last_episode)`.
 //! Resuming with that pair drops whatever a killed session logged after it.
 
-use super::eval_summary::EvalSummary;
-use super::metrics_csv::{EVAL_COLUMNS, MetricsCsv, ResumeTrim, TRAINING_COLUMNS};
-use super::run_dir::RunDir;
-use super::tensorboard_writer::TensorBoardWriter;
-use anyhow::{Result, ensure};
+use crate::error::{Result, ensure};
+use crate::eval_summary::EvalSummary;
+use crate::metrics_csv::{EVAL_COLUMNS, MetricsCsv, ResumeTrim, TRAINING_COLUMNS};
+use crate::run_dir::RunDir;
+use crate::tensorboard_writer::TensorBoardWriter;
 use economics::EpisodeRecord;
 
 /// What a checkpoint records about the logs it covers.
@@ -166,8 +166,8 @@ pub fn episode_row(r: &EpisodeRecord) -> [f64; TRAINING_COLUMNS.len()] {
 
 #[cfg(test)]
 mod tests {
-    use super::super::EventFile;
     use super::*;
+    use crate::EventFile;
 
     fn episode(k: u64) -> [f64; 13] {
         let mut row = [0.5; 13];

@@ -4,8 +4,8 @@
 
 use super::convergence_plot::{ConvergencePlot, write_atomically};
 use super::metrics_table::MetricsTable;
-use crate::run::{RunDir, TRAINING_COLUMNS};
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
+use crate::{RunDir, TRAINING_COLUMNS};
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -265,7 +265,7 @@ fn yes_no(ok: bool) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::{EVAL_COLUMNS, MetricsCsv};
+    use crate::{EVAL_COLUMNS, MetricsCsv};
 
     fn run_with_logs(episodes: u64, evals: u64) -> (tempfile::TempDir, RunDir) {
         let dir = tempfile::tempdir().unwrap();

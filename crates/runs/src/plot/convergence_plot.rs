@@ -8,8 +8,8 @@
 //! on machines without system fonts.
 
 use super::metrics_table::MetricsTable;
-use crate::run::encode_rgb_png;
-use anyhow::{Context, Result, anyhow, ensure};
+use crate::encode_rgb_png;
+use crate::error::{Context, Result, ensure};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -364,8 +364,8 @@ fn register_font() -> Result<()> {
     Ok(())
 }
 
-fn draw_err<E: std::fmt::Display>(err: E) -> anyhow::Error {
-    anyhow!("drawing the plot: {err}")
+fn draw_err<E: std::fmt::Display>(err: E) -> crate::RunsError {
+    crate::RunsError::Invalid(format!("drawing the plot: {err}"))
 }
 
 /// Writes `bytes` to `path` via a temporary sibling and a rename, so a
@@ -382,7 +382,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(&temp, bytes).with_context(|| format!("writing {}", temp.display()))?;
     std::fs::rename(&temp, path).map_err(|err| {
         let _ = std::fs::remove_file(&temp);
-        anyhow!(err).context(format!("writing {}", path.display()))
+        crate::RunsError::Context {
+            context: format!("writing {}", path.display()),
+            source: Box::new(err),
+        }
     })
 }
 

@@ -1,6 +1,6 @@
 //! PNG encoding of 8-bit RGB pixel buffers (TensorBoard images, plots).
 
-use anyhow::{Context, Result, ensure};
+use crate::error::{Context, Result, ensure};
 
 /// Encodes a row-major, top-row-first RGB8 buffer as PNG file bytes.
 pub fn encode_rgb_png(width: u32, height: u32, pixels: &[u8]) -> Result<Vec<u8>> {

@@ -2,12 +2,23 @@
 //! loop polls between iterations, so it can save a checkpoint, flush its
 //! logs and exit cleanly. A second signal aborts at once (exit code 130).
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Exit code of a run aborted by a second Ctrl-C (128 + SIGINT).
 pub const ABORT_EXIT_CODE: i32 = 130;
+
+/// Which signal the handler saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interrupt {
+    /// The first Ctrl-C/SIGTERM: the flag is now set; the loop will
+    /// checkpoint and stop after the iteration in progress.
+    First,
+    /// A later one, while the loop is still finishing: the program should
+    /// abort at once (exit code [`ABORT_EXIT_CODE`]).
+    Again,
+}
 
 /// A shared stop request.
 #[derive(Debug, Clone, Default)]
@@ -22,15 +33,17 @@ impl Shutdown {
     }
 
     /// A flag set by SIGINT/SIGTERM. Can be installed once per process.
-    pub fn install() -> Result<Self> {
+    /// `notify` runs on the handler's thread at each signal: the binary
+    /// prints there, and exits on [`Interrupt::Again`].
+    pub fn install(notify: impl Fn(Interrupt) + Send + 'static) -> Result<Self> {
         let shutdown = Self::new();
         let flag = Arc::clone(&shutdown.requested);
         ctrlc::set_handler(move || {
             if flag.swap(true, Ordering::SeqCst) {
-                eprintln!("\nsecond interrupt: aborting without a checkpoint");
-                std::process::exit(ABORT_EXIT_CODE);
+                notify(Interrupt::Again);
+            } else {
+                notify(Interrupt::First);
             }
-            eprintln!("\ninterrupt: saving a checkpoint, then stopping (Ctrl-C again to abort)");
         })
         .context("installing the Ctrl-C handler")?;
         Ok(shutdown)
@@ -62,8 +75,8 @@ mod tests {
 
     #[test]
     fn sigint_sets_the_flag_and_a_second_install_is_refused() {
-        let shutdown = Shutdown::install().unwrap();
-        assert!(Shutdown::install().is_err());
+        let shutdown = Shutdown::install(|_| {}).unwrap();
+        assert!(Shutdown::install(|_| {}).is_err());
         // The shell's builtin `kill`: no procps needed.
         let status = std::process::Command::new("sh")
             .args([

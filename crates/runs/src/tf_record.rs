@@ -5,7 +5,7 @@
 //! `((crc >> 15) | (crc << 17)) + 0xa282ead8` (wrapping) and CRC32C uses the
 //! Castagnoli polynomial.
 
-use anyhow::{Result, bail};
+use crate::error::{Result, bail};
 use crc::{CRC_32_ISCSI, Crc};
 
 const CASTAGNOLI: Crc<u32> = Crc::<u32>::new(&CRC_32_ISCSI);

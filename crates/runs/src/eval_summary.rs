@@ -2,8 +2,8 @@
 //! reduced to an `eval.csv` row: means and 95 % normal confidence intervals
 //! of `MP_r`, wage parity and productivity parity.
 
-use super::metrics_csv::EVAL_COLUMNS;
-use anyhow::{Result, ensure};
+use crate::error::{Result, ensure};
+use crate::metrics_csv::EVAL_COLUMNS;
 use economics::EpisodeRecord;
 
 /// z for a two-sided 95 % normal interval.

@@ -7,7 +7,7 @@
 //! a resume drops that torn line and every row past the checkpoint's last
 //! committed key, so rows the resumed run writes again are not doubled.
 
-use anyhow::{Context, Result, bail, ensure};
+use crate::error::{Context, Result, bail, ensure};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -251,17 +251,20 @@ fn parse_row(line: &str, columns: &[&str]) -> Result<u64> {
         columns.len()
     );
     for (field, column) in fields.iter().zip(columns).skip(1) {
-        let value: f64 = field
-            .parse()
-            .map_err(|_| anyhow::anyhow!("column {column}: `{field}` is not a number"))?;
+        let value: f64 = field.parse().map_err(|_| {
+            crate::RunsError::Invalid(format!("column {column}: `{field}` is not a number"))
+        })?;
         ensure!(
             value.is_finite(),
             "column {column}: `{field}` is not finite"
         );
     }
-    fields[0]
-        .parse()
-        .map_err(|_| anyhow::anyhow!("column {}: `{}` is not an integer", columns[0], fields[0]))
+    fields[0].parse().map_err(|_| {
+        crate::RunsError::Invalid(format!(
+            "column {}: `{}` is not an integer",
+            columns[0], fields[0]
+        ))
+    })
 }
 
 #[cfg(test)]

@@ -9,14 +9,14 @@
 //!
 //! [`flush`]: TensorBoardWriter::flush
 
-use super::event::{
+use crate::error::{Context, Result, ensure};
+use crate::event::{
     Event, EventWhat, HParamsData, HParamsPluginData, PluginData, ProtoValue, ProtoValueKind,
     SESSION_LOG_START, SessionEndInfo, SessionLog, SessionStartInfo, Summary, SummaryImage,
     SummaryMetadata, SummaryValue, SummaryValueKind, TensorProto, TensorShapeDim, TensorShapeProto,
 };
-use super::rgb_png::encode_rgb_png;
-use super::tf_record::write_record;
-use anyhow::{Context, Result, ensure};
+use crate::rgb_png::encode_rgb_png;
+use crate::tf_record::write_record;
 use envs::RgbFrame;
 use prost::Message;
 use std::collections::BTreeMap;
@@ -352,10 +352,45 @@ fn host_name() -> String {
     }
 }
 
+/// The scalar leaves of a resolved config (`ppo.learning_rate`,
+/// `reward.alpha_initial`, `env_id`...) as TensorBoard hyperparameters;
+/// nulls and lists are left out.
+pub fn hparams_of(config: &serde_json::Value) -> BTreeMap<String, HParam> {
+    fn walk(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<String, HParam>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, v) in map {
+                    let name = if prefix.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{prefix}.{key}")
+                    };
+                    walk(&name, v, out);
+                }
+            }
+            serde_json::Value::Number(n) => {
+                if let Some(v) = n.as_f64().filter(|v| v.is_finite()) {
+                    out.insert(prefix.to_owned(), HParam::Number(v));
+                }
+            }
+            serde_json::Value::Bool(b) => {
+                out.insert(prefix.to_owned(), HParam::Bool(*b));
+            }
+            serde_json::Value::String(t) => {
+                out.insert(prefix.to_owned(), HParam::Text(t.clone()));
+            }
+            serde_json::Value::Null | serde_json::Value::Array(_) => {}
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk("", config, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::EventFile;
     use super::*;
+    use crate::EventFile;
 
     #[test]
     fn scalars_round_trip_through_the_event_file() {

@@ -1,7 +1,7 @@
 //! `MetricsTable`: a numeric CSV log (`training_metrics.csv`, `eval.csv`)
 //! read back by column, with errors that name the file, line and column.
 
-use anyhow::{Context, Result, bail, ensure};
+use crate::error::{Context, Result, bail, ensure};
 use std::path::{Path, PathBuf};
 
 /// A numeric CSV table held column by column.
@@ -123,10 +123,9 @@ fn parse_record(record: &csv::StringRecord, columns: &[String]) -> Result<Vec<f6
         .iter()
         .zip(columns)
         .map(|(field, column)| {
-            let value: f64 = field
-                .trim()
-                .parse()
-                .map_err(|_| anyhow::anyhow!("column {column}: `{field}` is not a number"))?;
+            let value: f64 = field.trim().parse().map_err(|_| {
+                crate::RunsError::Invalid(format!("column {column}: `{field}` is not a number"))
+            })?;
             ensure!(
                 value.is_finite(),
                 "column {column}: `{field}` is not finite"
