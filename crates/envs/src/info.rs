@@ -31,3 +31,15 @@ impl Info {
         self.sim_seconds / 3600.0
     }
 }
+impl Info {
+    /// The counters so far as SPEC §2's outcome (at an episode's last step:
+    /// the episode's).
+    pub fn outcome(&self) -> economics::EpisodeOutcome {
+        economics::EpisodeOutcome::from_sim_seconds(
+            u64::from(self.units_completed),
+            u64::from(self.attempts),
+            u64::from(self.errors),
+            self.sim_seconds,
+        )
+    }
+}

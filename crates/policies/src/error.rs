@@ -19,6 +19,14 @@ pub enum PolicyError {
     #[error(transparent)]
     Config(#[from] economics::ConfigError),
 
+    /// A run's logs or evaluation summary could not be written or computed.
+    #[error(transparent)]
+    Runs(#[from] runs::RunsError),
+
+    /// The task economics refused a value (a non-finite metric).
+    #[error(transparent)]
+    Economics(#[from] economics::EconomicsError),
+
     /// The environment's spaces cannot be handled by this learner.
     #[error("unsupported space: {0}")]
     UnsupportedSpace(String),

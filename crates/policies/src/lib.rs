@@ -23,6 +23,7 @@ mod expert_labeller;
 mod named_tensor;
 mod policy_snapshot;
 pub mod ppo;
+mod session;
 
 pub use actor_critic::{ActionKind, ActorCritic, ActorCriticConfig, Evaluation, orthogonal};
 pub use adam::{Adam, AdamConfig};
@@ -45,3 +46,6 @@ pub use expert_labeller::ExpertLabeller;
 pub use named_tensor::{NamedTensor, export_params, import_params};
 pub use policy_snapshot::{ActOutput, PolicySnapshot};
 pub use ppo::{Control, Ppo, PpoConfig, PpoRunConfig, PpoUpdate, compute_gae};
+pub use session::{
+    ClassicPpoLearner, DemoSummary, EVAL_SEED_OFFSET, TaskBcLearner, TaskPpoLearner,
+};

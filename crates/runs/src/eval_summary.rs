@@ -2,9 +2,9 @@
 //! reduced to an `eval.csv` row: means and 95 % normal confidence intervals
 //! of `MP_r`, wage parity and productivity parity.
 
-use crate::error::{Result, ensure};
+use crate::error::{Context, Result, ensure};
 use crate::metrics_csv::EVAL_COLUMNS;
-use economics::EpisodeRecord;
+use economics::{EpisodeRecord, TaskConfig};
 
 /// z for a two-sided 95 % normal interval.
 const Z95: f64 = 1.959_963_984_540_054;
@@ -65,6 +65,49 @@ pub struct EvalSummary {
 }
 
 impl EvalSummary {
+    /// An evaluation of an env without task economics (classic control):
+    /// returns only; the economic columns are 0, never an invented `MP_r`.
+    pub fn of_returns(step: u64, returns: &[f64]) -> Result<Self> {
+        let ret = MeanCi::of(returns).context("an evaluation needs at least one episode")?;
+        let zero = MeanCi {
+            mean: 0.0,
+            lo: 0.0,
+            hi: 0.0,
+        };
+        Ok(Self {
+            step,
+            episodes: returns.len(),
+            mean_return: ret.mean,
+            mp_r: zero,
+            error_rate: 0.0,
+            w_r: 0.0,
+            wage_parity: zero,
+            productivity_parity: zero,
+        })
+    }
+
+    /// Scores a labour task's evaluation episodes with the task economics
+    /// of `task` (metrics only: a fresh scorer per episode, so no
+    /// curriculum or ΔMP carries between them).
+    pub fn of_task_episodes(
+        task: &TaskConfig,
+        step: u64,
+        episodes: &[envs::EpisodeRecord],
+    ) -> Result<Self> {
+        let rows = episodes
+            .iter()
+            .map(|e| {
+                let mut scorer = task.episode_scorer().context("task economics")?;
+                Ok(scorer
+                    .score(&e.outcome())
+                    .context("scoring an evaluation episode")?
+                    .record)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let returns: Vec<f64> = episodes.iter().map(|e| e.episode_return).collect();
+        Self::from_episodes(step, &rows, &returns)
+    }
+
     /// Summarises the evaluation episodes' records and returns (same
     /// order, one per episode).
     pub fn from_episodes(step: u64, records: &[EpisodeRecord], returns: &[f64]) -> Result<Self> {

@@ -136,13 +136,14 @@ pub enum Start {
 
 /// Hears about progress; the binary draws a bar and prints.
 pub trait Reporter {
-    /// After every iteration, with the latest scored training episode.
+    /// After every iteration's logs are written (before its evaluation),
+    /// with the latest scored training episode.
     fn iteration(&mut self, iteration: &Iteration, latest: Option<&EpisodeRecord>) {
         let _ = (iteration, latest);
     }
-    /// After every evaluation.
-    fn evaluation(&mut self, summary: &EvalSummary) {
-        let _ = summary;
+    /// After every evaluation and its checkpoints.
+    fn evaluation(&mut self, iteration: &Iteration, summary: &EvalSummary) {
+        let _ = (iteration, summary);
     }
 }
 
@@ -305,25 +306,24 @@ impl Session {
         let mut latest: Option<EpisodeRecord> = None;
         let mut last_eval = None;
         while !learner.is_done() {
-            let it = learner
-                .iterate(self.series())
-                .map_err(RunsError::learner)?;
+            let it = learner.iterate(self.series()).map_err(RunsError::learner)?;
             for s in &it.scalars {
-                self.logger.log_scalars(&[(s.tag.as_str(), s.value)], s.step)?;
+                self.logger
+                    .log_scalars(&[(s.tag.as_str(), s.value)], s.step)?;
             }
             if let Some(scorer) = &mut self.config.scorer {
                 for outcome in &it.outcomes {
-                    let scored = scorer.score(outcome).context("scoring a training episode")?;
+                    let scored = scorer
+                        .score(outcome)
+                        .context("scoring a training episode")?;
                     self.logger
                         .log_episode_record(&scored.record, it.global_step)?;
                     latest = Some(scored.record);
                 }
             }
+            reporter.iteration(&it, latest.as_ref());
             episodes_done += it.episodes_ended;
-            let episodes_reached = self
-                .config
-                .max_episodes
-                .is_some_and(|n| episodes_done >= n);
+            let episodes_reached = self.config.max_episodes.is_some_and(|n| episodes_done >= n);
             let stop_asked = self.shutdown.requested();
             let last = learner.is_done() || episodes_reached;
             if it.index.is_multiple_of(self.config.eval_every) || last {
@@ -353,7 +353,7 @@ impl Session {
                 learner
                     .save(&dir, "model_latest", &metrics)
                     .map_err(RunsError::learner)?;
-                reporter.evaluation(&eval.summary);
+                reporter.evaluation(&it, &eval.summary);
                 last_eval = Some(eval.summary);
             } else if stop_asked {
                 self.logger.commit()?;
@@ -366,7 +366,6 @@ impl Session {
                     .map_err(RunsError::learner)?;
             }
             self.logger.flush()?;
-            reporter.iteration(&it, latest.as_ref());
             if stop_asked || episodes_reached || (self.config.stop_on_convergence && converged) {
                 break;
             }
@@ -403,7 +402,9 @@ impl Session {
 mod tests {
     use super::*;
     use crate::{Evaluation, MeanCi, Scalar};
-    use economics::{Curriculum, EconomicReward, EpisodeOutcome, Schedule, TaskEconomics, WageLoss};
+    use economics::{
+        Curriculum, EconomicReward, EpisodeOutcome, Schedule, TaskEconomics, WageLoss,
+    };
     use std::path::Path;
 
     /// A learner that "trains" `budget` iterations of one 1-hour episode
@@ -599,7 +600,10 @@ mod tests {
         assert_eq!(seen.previous_mp_r, Some(2.0));
         // 0.3 never beats the first session's 0.6: no new model_best.
         let saves = saves(&run);
-        assert_eq!(saves.iter().filter(|l| l.starts_with("model_best")).count(), 1);
+        assert_eq!(
+            saves.iter().filter(|l| l.starts_with("model_best")).count(),
+            1
+        );
         assert_eq!(
             first_column(&run.training_metrics_path()),
             vec!["0", "1", "2", "3"]

@@ -22,7 +22,7 @@ enum Command {
     /// Environments: list the registered ones, replay their dynamics.
     Env(crate::commands::env::EnvArgs),
     /// Train a policy (PPO) and log its run folder.
-    Train(crate::commands::train::TrainArgs),
+    Train(crate::commands::train_args::TrainArgs),
     /// Evaluate a saved policy: economics and return with 95% CIs.
     Evaluate(crate::commands::evaluate::EvaluateArgs),
 }
@@ -34,7 +34,7 @@ impl Cli {
             Command::Config(args) => args.run(),
             Command::Econ(args) => args.run(),
             Command::Env(args) => args.run(),
-            Command::Train(args) => args.run(),
+            Command::Train(args) => crate::commands::train::run(args),
             Command::Evaluate(args) => args.run(),
         }
     }

@@ -45,6 +45,7 @@ impl Progress {
     }
 
     /// Whether anything is drawn.
+    #[cfg(test)]
     pub fn is_hidden(&self) -> bool {
         self.bar.is_hidden()
     }

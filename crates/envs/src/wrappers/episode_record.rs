@@ -24,6 +24,19 @@ pub struct EpisodeRecord {
     pub terminated: bool,
 }
 
+impl EpisodeRecord {
+    /// The episode's counters as SPEC §2's outcome (what MP_r, e and ŵ_r
+    /// are computed from).
+    pub fn outcome(&self) -> economics::EpisodeOutcome {
+        economics::EpisodeOutcome::from_sim_seconds(
+            u64::from(self.units_completed),
+            u64::from(self.attempts),
+            u64::from(self.errors),
+            self.sim_seconds,
+        )
+    }
+}
+
 /// Running sums of the episode in progress.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct EpisodeAccumulator {

@@ -4,9 +4,9 @@
 
 use anyhow::{Result, ensure};
 use clap::Args;
+use runs::{ConvergencePlot, DEFAULT_DELTA, DEFAULT_EPSILON, MetricsTable};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use train::{ConvergencePlot, DEFAULT_DELTA, DEFAULT_EPSILON, MetricsTable};
 
 /// Plot convergence to wage parity from a per-episode log.
 #[derive(Debug, Args)]

@@ -3,9 +3,9 @@
 
 use anyhow::Result;
 use clap::Args;
+use runs::{ConvergencePlot, DEFAULT_DELTA, DEFAULT_EPSILON, RunDir, RunReport};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use train::{ConvergencePlot, DEFAULT_DELTA, DEFAULT_EPSILON, RunDir, RunReport};
 
 /// Write a Markdown report of a run.
 #[derive(Debug, Args)]

@@ -22,11 +22,11 @@ use policies::{
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::train_task::econ_venv;
+use envs::economic_venv as econ_venv;
+use runs::MeanCi;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use train::MeanCi;
 
 /// Arguments of `vp evaluate`.
 #[derive(Debug, Args)]
@@ -119,7 +119,7 @@ fn run_task_config(checkpoint: &Path) -> Result<Option<(TaskConfig, String)>> {
     let Some(run) = checkpoint.parent().and_then(Path::parent) else {
         return Ok(None);
     };
-    let path = run.join(train::CONFIG_FILE);
+    let path = run.join(runs::CONFIG_FILE);
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(None);
     };

@@ -1,9 +1,9 @@
 //! `vp econ plot-convergence` and `vp econ report`, run as the real binary.
 
+use runs::{EVAL_COLUMNS, MetricsCsv, RunDir, TRAINING_COLUMNS};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Command, Output};
-use train::{EVAL_COLUMNS, MetricsCsv, RunDir, TRAINING_COLUMNS};
 
 fn vp(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_vp"))

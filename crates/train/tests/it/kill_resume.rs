@@ -5,11 +5,11 @@
 //! The "training loop" is this test binary re-run as a child process (the
 //! ignored test `child_training_loop`), killed with SIGKILL while it writes.
 
+use runs::{EventFile, ResumePoint, RunDir, RunLogger, TRAINING_COLUMNS};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use train::{EventFile, ResumePoint, RunDir, RunLogger, TRAINING_COLUMNS};
 
 const TOTAL_EPISODES: u64 = 400;
 const STEPS_PER_EPISODE: u64 = 10;

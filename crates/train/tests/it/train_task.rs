@@ -112,7 +112,7 @@ fn task_config_run_logs_every_episode_with_economics_and_evaluates_them() {
     assert!(run.join("checkpoints/model_latest.json").is_file());
     assert!(run.join("checkpoints/model_best.json").is_file());
 
-    let events = train::EventFile::read_dir(&run).expect("event files");
+    let events = runs::EventFile::read_dir(&run).expect("event files");
     let tags: std::collections::BTreeSet<String> = events
         .iter()
         .flat_map(|(_, f)| f.scalars())
@@ -291,7 +291,7 @@ fn behaviour_cloning_logs_each_dagger_round_and_its_checkpoint_warm_starts_ppo()
         assert!(row.iter().all(|v| v.is_finite()));
         assert_eq!(row[11], 0.5, "beta");
     }
-    let events = train::EventFile::read_dir(&bc_run).expect("event files");
+    let events = runs::EventFile::read_dir(&bc_run).expect("event files");
     let tags: std::collections::BTreeSet<String> = events
         .iter()
         .flat_map(|(_, f)| f.scalars())
@@ -339,7 +339,7 @@ fn behaviour_cloning_logs_each_dagger_round_and_its_checkpoint_warm_starts_ppo()
         "512",
     ]);
     assert!(out.status.success(), "{}", stderr_of(&out));
-    let scalars = train::EventFile::read_dir(&ppo_run).expect("event files");
+    let scalars = runs::EventFile::read_dir(&ppo_run).expect("event files");
     for tag in ["losses/anchor_loss", "losses/expert_loss"] {
         let losses: Vec<f32> = scalars
             .iter()

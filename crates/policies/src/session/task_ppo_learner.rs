@@ -1,0 +1,311 @@
+//! `TaskPpoLearner`: PPO on a labour task (dishwashing, bricklaying) under
+//! the economic reward of SPEC §2.
+//!
+//! Before each update every env copy's curriculum is moved to the run's
+//! episode count (each wrapper scores its own episodes in between) and the
+//! shaping weight to its schedule (`training.shaping_*`). Evaluations play
+//! the deterministic policy on the same seeds every time, so they differ by
+//! the policy alone, not by which dishes they drew, and score MP_r, e, ŵ_r
+//! and parities with 95 % CIs; each adds a frame of the policy at work.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use burn::tensor::backend::AutodiffBackend;
+use economics::TaskConfig;
+use envs::{EconEnv, NormalizationState, ObsNormConfig, RgbFrame, VecAction, economic_venv};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use runs::{EpisodeSeries, EvalSummary, Evaluation, Iteration, Learner, Scalar};
+
+use super::{EVAL_SEED_OFFSET, save_with, update_scalars};
+use crate::{
+    ActOutput, Checkpoint, PolicyError, PolicySnapshot, Ppo, PpoConfig, Result, evaluate_episodes,
+    import_params,
+};
+
+/// Simulated steps into a fresh episode at which the evaluation frame is
+/// drawn: far enough that the arm has moved.
+const FRAME_AFTER_STEPS: usize = 100;
+
+/// PPO on a labour task, driven by a session.
+pub struct TaskPpoLearner<B: AutodiffBackend> {
+    ppo: Ppo<B, EconEnv>,
+    task: TaskConfig,
+    yaml: String,
+    env_id: String,
+}
+
+impl<B: AutodiffBackend> TaskPpoLearner<B> {
+    /// A fresh PPO learner on `env_id` built from the task config `task`
+    /// (text `yaml`), optionally started from the network in `init_from`
+    /// (a PPO checkpoint or a behaviour clone of the same env): its
+    /// weights, its observation statistics, the anchor to it when
+    /// `anchor_coef > 0`. The expert term gets one skill-1 expert per copy.
+    pub fn fresh(
+        config: PpoConfig,
+        task: TaskConfig,
+        yaml: String,
+        env_id: &str,
+        init_from: Option<&Path>,
+        device: &B::Device,
+    ) -> Result<Self> {
+        let seed = task.training.seed;
+        let venv = Self::venv(&task, env_id, &yaml, &config)?;
+        let mut ppo = Ppo::<B, EconEnv>::from_venv(config.clone(), env_id, venv, seed, device)?;
+        if let Some(path) = init_from {
+            let ckpt = Checkpoint::load(path)?;
+            let mut model = import_params(ppo.model().clone(), &ckpt.model_map(), device)?;
+            if fitted_without_spread(&ckpt) {
+                // Its log-std is the BC network's untrained init:
+                // exploration starts where this config says.
+                model = model.with_log_std(config.init_log_std);
+            }
+            if config.anchor_coef > 0.0 {
+                ppo = ppo.with_anchor(&model)?;
+            }
+            ppo = ppo.with_model(model)?;
+            // The network expects observations normalised as it was
+            // trained; continue from those statistics.
+            if let Some(obs) = ckpt.meta.normalization.obs {
+                if !config.normalize_observation {
+                    return Err(PolicyError::config(
+                        "ppo.normalize_observation",
+                        format!(
+                            "the policy in {} was trained on normalised observations; set it \
+                             to true",
+                            path.display()
+                        ),
+                    ));
+                }
+                let reward = ppo.venv().normalization_state().reward;
+                ppo.venv_mut()
+                    .set_normalization_state(&NormalizationState {
+                        obs: Some(obs),
+                        reward,
+                    })?;
+            }
+        }
+        if config.expert_coef > 0.0 {
+            ppo = ppo.with_expert(task_labeller(env_id, config.num_envs, seed)?)?;
+        }
+        Ok(Self::wrap(ppo, task, yaml, env_id))
+    }
+
+    /// The run continued from its `model_latest` at `latest`. The anchor is
+    /// not in checkpoints: it is loaded again from `init_from`, which must
+    /// still be there with the weights checksum `init_from_fnv1a64`.
+    pub fn resume(
+        latest: &Path,
+        task: TaskConfig,
+        yaml: String,
+        env_id: &str,
+        anchor: Option<(&Path, Option<&str>)>,
+        device: &B::Device,
+    ) -> Result<Self> {
+        let config = PpoConfig::from_section(&task.ppo, "config.yaml")?;
+        let seed = task.training.seed;
+        let venv = Self::venv(&task, env_id, &yaml, &config)?;
+        let mut ppo = Ppo::<B, EconEnv>::resume_with(latest, venv, device)?;
+        if config.anchor_coef > 0.0 {
+            let (path, checksum) = anchor.ok_or_else(|| {
+                PolicyError::config(
+                    "ppo.anchor_coef",
+                    "> 0 but the run records no init_from network to anchor to",
+                )
+            })?;
+            let ckpt = Checkpoint::load(path)?;
+            if let Some(want) = checksum
+                && ckpt.meta.weights_fnv1a64 != want
+            {
+                return Err(PolicyError::config(
+                    "run.init_from",
+                    format!(
+                        "the anchor network {} has changed since the run started (weights \
+                         checksum {}, expected {want})",
+                        path.display(),
+                        ckpt.meta.weights_fnv1a64
+                    ),
+                ));
+            }
+            let model = import_params(ppo.model().clone(), &ckpt.model_map(), device)?;
+            ppo = ppo.with_anchor(&model)?;
+        }
+        if config.expert_coef > 0.0 {
+            ppo = ppo.with_expert(task_labeller(env_id, config.num_envs, seed)?)?;
+        }
+        Ok(Self::wrap(ppo, task, yaml, env_id))
+    }
+
+    fn venv(
+        task: &TaskConfig,
+        env_id: &str,
+        yaml: &str,
+        config: &PpoConfig,
+    ) -> Result<envs::VecEnv<EconEnv>> {
+        let weight = task.training.shaping_weight(0);
+        Ok(economic_venv(task, env_id, yaml, config.num_envs, weight)?)
+    }
+
+    fn wrap(ppo: Ppo<B, EconEnv>, task: TaskConfig, yaml: String, env_id: &str) -> Self {
+        Self {
+            ppo,
+            task,
+            yaml,
+            env_id: env_id.to_owned(),
+        }
+    }
+
+    /// The PPO learner.
+    pub fn ppo(&self) -> &Ppo<B, EconEnv> {
+        &self.ppo
+    }
+
+    fn seed(&self) -> u64 {
+        self.task.training.seed
+    }
+
+    /// One frame of the deterministic policy a few simulated seconds into
+    /// the first evaluation episode, for TensorBoard's image tab.
+    fn eval_frame(&self) -> Result<Option<RgbFrame>> {
+        let mut venv = economic_venv(&self.task, &self.env_id, &self.yaml, 1, 0.0)?;
+        if let Some(obs) = self.ppo.venv().normalization_state().obs {
+            venv = venv.with_obs_normalization(ObsNormConfig::default());
+            venv.set_normalization_state(&NormalizationState {
+                obs: Some(obs),
+                reward: None,
+            })?;
+            venv.set_normalization_training(false);
+        }
+        venv.reset(Some(self.seed() + EVAL_SEED_OFFSET))?;
+        let mut policy = PolicySnapshot::new(self.ppo.model());
+        let mut act = ActOutput::default();
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed());
+        for _ in 0..FRAME_AFTER_STEPS {
+            policy.act(venv.obs(), 1, true, &mut rng, &mut act);
+            let clipped: Vec<f32> = act.actions.iter().map(|a| a.clamp(-1.0, 1.0)).collect();
+            venv.step(VecAction::Continuous(&clipped))?;
+        }
+        Ok(venv.render(0))
+    }
+}
+
+impl<B: AutodiffBackend> Learner for TaskPpoLearner<B> {
+    type Error = PolicyError;
+
+    fn iterate(&mut self, series: EpisodeSeries) -> Result<Iteration> {
+        let weight = self.task.training.shaping_weight(self.ppo.global_step());
+        for env in self.ppo.venv_mut().envs_mut() {
+            env.scorer_mut()
+                .resume_at(series.next_episode, series.previous_mp_r);
+            env.set_shaping_weight(weight)?;
+        }
+        let upd = self.ppo.step_update()?;
+        let mut scalars = update_scalars(&upd);
+        scalars.push(Scalar::new(
+            "charts/shaping_weight",
+            upd.global_step,
+            weight,
+        ));
+        Ok(Iteration {
+            index: upd.update,
+            global_step: upd.global_step,
+            scalars,
+            outcomes: upd.episodes.iter().map(|e| e.outcome()).collect(),
+            episodes_ended: upd.episodes.len() as u64,
+            note: None,
+        })
+    }
+
+    fn is_done(&self) -> bool {
+        self.ppo.is_done()
+    }
+
+    fn global_step(&self) -> u64 {
+        self.ppo.global_step()
+    }
+
+    fn evaluate(&mut self, at: &Iteration) -> Result<Evaluation> {
+        let episodes = usize::try_from(self.task.training.eval_episodes).map_err(|_| {
+            PolicyError::config(
+                "training.eval_episodes",
+                "does not fit this machine's usize",
+            )
+        })?;
+        let weight = self.ppo.venv().envs()[0].shaping_weight();
+        let venv = economic_venv(&self.task, &self.env_id, &self.yaml, episodes, weight)?;
+        let records = evaluate_episodes(
+            &PolicySnapshot::new(self.ppo.model()),
+            venv,
+            episodes,
+            self.seed() + EVAL_SEED_OFFSET,
+            self.ppo.venv().normalization_state().obs.as_ref(),
+        )?;
+        Ok(Evaluation {
+            summary: EvalSummary::of_task_episodes(&self.task, at.global_step, &records)?,
+            frame: self.eval_frame()?,
+        })
+    }
+
+    fn save(&self, dir: &Path, name: &str, metrics: &BTreeMap<String, f64>) -> Result<()> {
+        save_with(self.ppo.checkpoint(), dir, name, metrics)
+    }
+}
+
+/// Whether `ckpt` is a behaviour clone fitted by squared error, whose
+/// log-std was never trained.
+fn fitted_without_spread(ckpt: &Checkpoint) -> bool {
+    ckpt.meta.algorithm == "bc"
+        && ckpt.meta.config.get("loss").and_then(|l| l.as_str()) == Some("mse")
+}
+
+/// The skill-1 scripted expert of `env_id` for each of `n` copies as PPO's
+/// expert labeller; copy `i`'s expert is seeded `seed + i` (at skill 1 it
+/// draws nothing that acts).
+fn task_labeller(
+    env_id: &str,
+    n: usize,
+    seed: u64,
+) -> Result<Box<dyn crate::ExpertLabeller<EconEnv>>> {
+    let experts = (0..n as u64)
+        .map(|i| envs::make_expert(env_id, 1.0, seed.wrapping_add(i)))
+        .collect::<envs::Result<Vec<_>>>()?;
+    Ok(Box::new(ScriptedLabeller { experts }))
+}
+
+/// One scripted expert per env copy (an expert's state machine keeps
+/// per-episode state, so copies do not share one).
+struct ScriptedLabeller {
+    experts: Vec<Box<dyn envs::ScriptedExpert>>,
+}
+
+impl crate::ExpertLabeller<EconEnv> for ScriptedLabeller {
+    fn label(&mut self, envs: &[EconEnv], episode_start: &[bool], out: &mut [f32]) -> Result<()> {
+        let n = self.experts.len();
+        let d = envs::LABOUR_ACTION_DIM;
+        if envs.len() != n || episode_start.len() != n || out.len() != d * n {
+            return Err(PolicyError::config(
+                "ppo.num_envs",
+                format!(
+                    "{n} experts of {d} actions were given {} copies, {} episode flags and {} \
+                     label slots",
+                    envs.len(),
+                    episode_start.len(),
+                    out.len()
+                ),
+            ));
+        }
+        for (((env, expert), slot), &start) in envs
+            .iter()
+            .zip(&mut self.experts)
+            .zip(out.chunks_exact_mut(d))
+            .zip(episode_start)
+        {
+            if start {
+                expert.reset();
+            }
+            expert.act(env, slot)?;
+        }
+        Ok(())
+    }
+}

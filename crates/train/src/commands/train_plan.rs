@@ -1,0 +1,645 @@
+//! Resolving `vp train`: the command line against `--config` (a classic
+//! run config or a task config) or against a run folder for `--resume`,
+//! into a [`Plan`] whose run folder is staged (fresh) or reopened (resume).
+//!
+//! A fresh task run's resolved config is the task config with the
+//! overrides applied, re-parsed strictly so an override out of range fails
+//! like a bad file would, its `ppo:` section completed and a `run:`
+//! section added; it is `config.yaml` of the staged run folder, so `vp
+//! config check` reads a run folder's config like any task config.
+
+use anyhow::{Context, Result, anyhow, bail, ensure};
+use economics::{Schedule, TaskConfig};
+use policies::{Checkpoint, DeviceChoice, PpoConfig, PpoRunConfig};
+use runs::{RunDir, StagedRunDir};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+use super::train_args::TrainArgs;
+
+/// Mean evaluation return at which `CartPole-v1` counts as solved
+/// (Gymnasium's `reward_threshold`).
+const CARTPOLE_SOLVED_RETURN: f64 = 475.0;
+
+/// Label of the resolved config in errors about overrides.
+const RESOLVED: &str = "the config with command-line overrides";
+
+/// How a run was started, beyond the learner's config; part of `config.yaml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunOptions {
+    /// Learning algorithm (`ppo`).
+    pub algorithm: String,
+    /// Training device (`cpu`, `cuda:N`).
+    pub device: String,
+    /// Updates between evaluations and checkpoints.
+    pub eval_every: u64,
+    /// Stop after this many training episodes (`None`: run all steps).
+    pub max_episodes: Option<u64>,
+    /// Stop once the convergence criterion holds.
+    pub stop_on_convergence: bool,
+    /// Mean evaluation return that counts as converged, if the env has one.
+    pub convergence_return: Option<f64>,
+    /// `--track-data-value` (recorded; not used by PPO runs yet).
+    pub track_data_value: bool,
+    /// `--enable-tiering` (recorded; not used by PPO runs yet).
+    pub enable_tiering: bool,
+    /// Checkpoint the network started from, if any.
+    pub init_from: Option<String>,
+    /// The config file the run was built from.
+    pub source_config: String,
+}
+
+/// A run folder's `config.yaml`: the run config with every override
+/// applied, plus the run options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolvedConfig {
+    /// Registered env id.
+    pub env_id: String,
+    /// Seed of the learner and the envs.
+    pub seed: u64,
+    /// Episodes per evaluation.
+    pub eval_episodes: usize,
+    /// PPO hyperparameters.
+    pub ppo: PpoConfig,
+    /// Run options.
+    pub run: RunOptions,
+}
+
+/// How a task run was started, beyond the task config: its `run:` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskRunOptions {
+    /// Registered env id (`dishwashing`, `bricklaying`).
+    pub env_id: String,
+    /// Learning algorithm (`ppo`).
+    pub algorithm: String,
+    /// Training device (`cpu`, `cuda:N`).
+    pub device: String,
+    /// Updates between evaluations and checkpoints.
+    pub eval_every_updates: u64,
+    /// Stop after this many training episodes (`None`: run all steps).
+    pub max_episodes: Option<u64>,
+    /// Stop once convergence (SPEC §2) is flagged.
+    pub stop_on_convergence: bool,
+    /// `--track-data-value` (recorded; valued once data valuation lands).
+    pub track_data_value: bool,
+    /// `--enable-tiering` (recorded; used once pricing lands).
+    pub enable_tiering: bool,
+    /// Checkpoint the network started from, if any.
+    pub init_from: Option<String>,
+    /// Checksum of that checkpoint's weights (FNV-1a 64), so a resumed
+    /// anchored run refuses an `init_from` file that has changed since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_from_fnv1a64: Option<String>,
+    /// The config file the run was built from.
+    pub source_config: String,
+    /// Expert episodes recorded for `bc`.
+    #[serde(default = "default_demo_episodes")]
+    pub demo_episodes: u64,
+    /// Skill of the scripted expert for `bc`, in [0, 1].
+    #[serde(default = "default_demo_skill")]
+    pub demo_skill: f64,
+}
+
+fn default_demo_episodes() -> u64 {
+    5
+}
+
+fn default_demo_skill() -> f64 {
+    1.0
+}
+
+/// The run folder of a plan.
+pub(crate) enum Folder {
+    /// A new run, staged under a temporary name.
+    Staged(StagedRunDir),
+    /// A run to continue.
+    Resume(RunDir),
+}
+
+/// A resolved run of either kind.
+pub(crate) enum Plan {
+    /// PPO on a classic-control env.
+    Classic(Box<ClassicPlan>),
+    /// PPO or BC on a labour task.
+    Task(Box<TaskPlan>),
+}
+
+/// A classic-control run, resolved.
+pub(crate) struct ClassicPlan {
+    pub(crate) resolved: ResolvedConfig,
+    pub(crate) yaml: String,
+    pub(crate) folder: Folder,
+    pub(crate) init_from: Option<PathBuf>,
+    pub(crate) extend_to: Option<u64>,
+}
+
+/// A task run, resolved.
+pub(crate) struct TaskPlan {
+    pub(crate) config: TaskConfig,
+    pub(crate) options: TaskRunOptions,
+    pub(crate) ppo: PpoConfig,
+    pub(crate) yaml: String,
+    pub(crate) folder: Folder,
+    pub(crate) extend_to: Option<u64>,
+}
+
+/// Resolves `args` into a plan with its folder staged or reopened.
+pub(crate) fn plan(args: &TrainArgs) -> Result<Plan> {
+    if args.resume.is_some() {
+        resume_plan(args)
+    } else {
+        fresh_plan(args, args.device_choice()?)
+    }
+}
+
+fn fresh_plan(args: &TrainArgs, device: DeviceChoice) -> Result<Plan> {
+    if args.episodes.is_some() && args.total_steps.is_some() {
+        bail!("--episodes and --total-steps conflict: give one");
+    }
+    let config_path = args
+        .config
+        .as_deref()
+        .context("--config FILE is required (or --resume RUN_DIR)")?;
+    let source = load_run_config(config_path)?;
+    let algorithm = match &source {
+        RunSource::Classic(_) => args.check_algorithm()?,
+        RunSource::Task(_) => String::new(),
+    };
+    let mut cfg = match source {
+        RunSource::Classic(cfg) => *cfg,
+        RunSource::Task(task) => {
+            return Ok(Plan::Task(Box::new(fresh_task_plan(
+                args,
+                device,
+                config_path,
+                *task,
+            )?)));
+        }
+    };
+    args.refuse_reward_overrides()?;
+    ensure!(
+        cfg.ppo.anchor_coef == 0.0,
+        "{}: ppo.anchor_coef anchors the fine-tune of a task run's behaviour clone; \
+         classic-control runs take none (expected 0, got {})",
+        config_path.display(),
+        cfg.ppo.anchor_coef
+    );
+    ensure!(
+        cfg.ppo.expert_coef == 0.0,
+        "{}: ppo.expert_coef clones a labour task's scripted expert; \
+         classic-control runs have none (expected 0, got {})",
+        config_path.display(),
+        cfg.ppo.expert_coef
+    );
+    if let Some(env) = &args.env {
+        cfg.env_id.clone_from(env);
+    }
+    envs::make(&cfg.env_id).map_err(|e| anyhow!("--env/env_id: {e}"))?;
+    let init_from = match &args.init_from {
+        Some(path) => {
+            let ckpt = Checkpoint::load(path).map_err(|e| anyhow!("--init-from: {e}"))?;
+            ensure!(
+                ckpt.meta.env_id == cfg.env_id,
+                "--init-from {}: written for env `{}`, this run trains `{}`",
+                path.display(),
+                ckpt.meta.env_id,
+                cfg.env_id
+            );
+            Some(path.clone())
+        }
+        None => None,
+    };
+    if let Some(seed) = args.seed {
+        cfg.seed = seed;
+    }
+    if let Some(steps) = args.total_steps {
+        cfg.ppo.total_timesteps = steps;
+    }
+    if let Some(n) = args.num_envs {
+        cfg.ppo.num_envs = n;
+    }
+    if let Some(n) = args.eval_episodes {
+        cfg.eval_episodes = n;
+    }
+    ensure!(cfg.eval_episodes > 0, "eval_episodes must be at least 1");
+    if args.episodes == Some(0) {
+        bail!("--episodes must be at least 1");
+    }
+    cfg.ppo
+        .validate()
+        .map_err(|e| anyhow!("{}: {e}", config_path.display()))?;
+    let convergence_return = convergence_return(&cfg.env_id);
+    if args.stop_on_convergence && convergence_return.is_none() {
+        bail!(
+            "--stop-on-convergence: no convergence criterion for {}",
+            cfg.env_id
+        );
+    }
+    let eval_every = match args.eval_every {
+        Some(0) => bail!("--eval-every must be at least 1"),
+        Some(n) => n,
+        None => cfg.ppo.num_updates().div_ceil(10).max(1),
+    };
+    let resolved = ResolvedConfig {
+        env_id: cfg.env_id.clone(),
+        seed: cfg.seed,
+        eval_episodes: cfg.eval_episodes,
+        ppo: cfg.ppo,
+        run: RunOptions {
+            algorithm: algorithm.clone(),
+            device: device.to_string(),
+            eval_every,
+            max_episodes: args.episodes,
+            stop_on_convergence: args.stop_on_convergence,
+            convergence_return,
+            track_data_value: args.track_data_value,
+            enable_tiering: args.enable_tiering,
+            init_from: init_from.as_ref().map(|p| p.display().to_string()),
+            source_config: config_path.display().to_string(),
+        },
+    };
+    let yaml = serde_saphyr::to_string(&resolved).context("writing the resolved config")?;
+    let path = match &args.run_dir {
+        Some(p) => p.clone(),
+        None => {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            RunDir::default_path(
+                Path::new("runs"),
+                &resolved.env_id,
+                &algorithm,
+                resolved.seed,
+                secs,
+            )
+        }
+    };
+    let staged = RunDir::stage(&path, &yaml)?;
+    Ok(Plan::Classic(Box::new(ClassicPlan {
+        resolved,
+        yaml,
+        folder: Folder::Staged(staged),
+        init_from,
+        extend_to: None,
+    })))
+}
+
+fn resume_plan(args: &TrainArgs) -> Result<Plan> {
+    let dir = args.resume.as_deref().context("--resume RUN_DIR")?;
+    let run = RunDir::open(dir)?;
+    if let Some(config) = &args.config {
+        let same = config.canonicalize().ok() == run.config_path().canonicalize().ok();
+        ensure!(
+            same,
+            "--resume {} conflicts with --config {}: a resumed run keeps its own config",
+            dir.display(),
+            config.display()
+        );
+    }
+    let fixed = [
+        ("--env", args.env.is_some()),
+        ("--seed", args.seed.is_some()),
+        ("--num-envs", args.num_envs.is_some()),
+        ("--run-dir", args.run_dir.is_some()),
+        ("--init-from", args.init_from.is_some()),
+        ("--episodes", args.episodes.is_some()),
+        ("--eval-episodes", args.eval_episodes.is_some()),
+        ("--eval-every", args.eval_every.is_some()),
+        ("--dagger-rounds", args.dagger_rounds.is_some()),
+    ];
+    if let Some((flag, _)) = fixed.iter().find(|(_, g)| *g) {
+        bail!("--resume conflicts with {flag}: a resumed run keeps its own config");
+    }
+    args.refuse_reward_overrides()?;
+    let text = std::fs::read_to_string(run.config_path())?;
+    if is_task_config(&text) {
+        if let Some(a) = &args.algorithm {
+            ensure!(a == "ppo", "--resume: the run was trained with ppo");
+        }
+        return Ok(Plan::Task(Box::new(resume_task_plan(
+            run,
+            args.total_steps,
+        )?)));
+    }
+    let resolved: ResolvedConfig = run.load_config()?;
+    if let Some(a) = &args.algorithm {
+        ensure!(
+            *a == resolved.run.algorithm,
+            "--resume: the run was trained with {}",
+            resolved.run.algorithm
+        );
+    }
+    let latest = run.model_latest_path();
+    let ckpt = Checkpoint::load(&latest).map_err(|e| anyhow!("--resume: {e}"))?;
+    ensure!(
+        ckpt.meta.env_id == resolved.env_id,
+        "--resume: checkpoint written for env `{}`, the run trains `{}`",
+        ckpt.meta.env_id,
+        resolved.env_id
+    );
+    let extend_to = match args.total_steps {
+        Some(steps) => {
+            ensure!(
+                steps > ckpt.meta.global_step,
+                "--total-steps {steps}: the run is already at step {}",
+                ckpt.meta.global_step
+            );
+            Some(steps)
+        }
+        None => None,
+    };
+    let yaml = std::fs::read_to_string(run.config_path())?;
+    Ok(Plan::Classic(Box::new(ClassicPlan {
+        resolved,
+        yaml,
+        folder: Folder::Resume(run),
+        init_from: None,
+        extend_to,
+    })))
+}
+
+/// What `--config` holds.
+enum RunSource {
+    /// A classic-control run config (`env_id`, `seed`, `ppo:`).
+    Classic(Box<PpoRunConfig>),
+    /// A task config with economics (`task:`, `reward:`, ...).
+    Task(Box<economics::TaskConfig>),
+}
+
+/// Reads a run config: a task config when it has a `task:` section, a
+/// classic-control run config otherwise; the error is the strict parser's.
+fn load_run_config(path: &Path) -> Result<RunSource> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let file = path.display().to_string();
+    if is_task_config(&text) {
+        let task = economics::TaskConfig::from_yaml_str(&text, file).map_err(|e| anyhow!("{e}"))?;
+        return Ok(RunSource::Task(Box::new(task)));
+    }
+    PpoRunConfig::from_yaml_str(&text, &file)
+        .map(|cfg| RunSource::Classic(Box::new(cfg)))
+        .map_err(|e| anyhow!(e))
+}
+
+/// Whether YAML text has a top-level `task:` key (a task config).
+fn is_task_config(text: &str) -> bool {
+    text.lines()
+        .any(|l| l.starts_with("task:") || l.starts_with("\"task\":"))
+}
+
+/// The mean evaluation return that counts as converged, where the env has
+/// one (Gymnasium's `reward_threshold`).
+fn convergence_return(env_id: &str) -> Option<f64> {
+    (env_id == "CartPole-v1").then_some(CARTPOLE_SOLVED_RETURN)
+}
+
+/// Raises a run's step budget: the checkpoint's PPO config and `config.yaml`
+/// get the new `total_timesteps` (the learning-rate schedule is re-targeted).
+pub(crate) fn extend_checkpoint(run: &RunDir, steps: u64) -> Result<()> {
+    let latest = run.model_latest_path();
+    let mut ckpt = Checkpoint::load(&latest)?;
+    let config = ckpt
+        .meta
+        .config
+        .as_object_mut()
+        .context("checkpoint config is not a mapping")?;
+    config.insert("total_timesteps".to_owned(), serde_json::Value::from(steps));
+    let mut resolved: ResolvedConfig = run.load_config()?;
+    resolved.ppo.total_timesteps = steps;
+    let yaml = serde_saphyr::to_string(&resolved)?;
+    policies::write_atomic(&run.config_path(), yaml.as_bytes())?;
+    ckpt.save(&run.checkpoints_dir(), "model_latest")?;
+    Ok(())
+}
+
+/// Resolves a fresh task run from `vp train` arguments and the parsed
+/// task config at `path`, and stages its run folder.
+fn fresh_task_plan(
+    args: &TrainArgs,
+    device: DeviceChoice,
+    path: &Path,
+    mut config: TaskConfig,
+) -> Result<TaskPlan> {
+    let file = path.display().to_string();
+    let algorithm = match args.algorithm.as_deref().unwrap_or("ppo") {
+        "ppo" => "ppo",
+        "bc" => "bc",
+        other => bail!("unknown algorithm `{other}` (expected ppo or bc)"),
+    };
+    ensure!(
+        algorithm == "ppo" || args.init_from.is_none(),
+        "--init-from starts PPO from a checkpoint; --algorithm bc trains from demonstrations"
+    );
+    ensure!(
+        args.demo_episodes >= 1,
+        "--demo-episodes must be at least 1"
+    );
+    ensure!(
+        (0.0..=1.0).contains(&args.demo_skill),
+        "--demo-skill must be in [0, 1], got {}",
+        args.demo_skill
+    );
+    let env_id = args.env.clone().unwrap_or_else(|| config.task.name.clone());
+    let spec = envs::spec(&env_id).map_err(|e| anyhow!("--env/task.name: {e}"))?;
+    ensure!(
+        spec.takes_config,
+        "{file} is a task config, but env `{env_id}` takes none (task configs train the labour envs)"
+    );
+    ensure!(
+        config.reward.dense,
+        "{file}: reward.dense: false is not supported by `vp train` yet (the economic wrapper \
+         always pays the dense wage reward)"
+    );
+    if let Some(seed) = args.seed {
+        config.training.seed = seed;
+    }
+    if let Some(steps) = args.total_steps {
+        config.training.total_steps = steps;
+    }
+    if let Some(n) = args.num_envs {
+        config.training.num_envs = n as u64;
+    }
+    if let Some(n) = args.eval_episodes {
+        config.training.eval_episodes = n as u64;
+    }
+    if let Some(a) = args.alpha {
+        config.reward.alpha_initial = a;
+    }
+    if let Some(b) = args.beta {
+        config.reward.beta = b;
+    }
+    if let Some(g) = args.gamma {
+        config.reward.gamma_initial = g;
+    }
+    if let Some(n) = args.alpha_anneal {
+        config.reward.anneal_episodes = n;
+    }
+    if let Some(s) = &args.gamma_schedule {
+        config.reward.schedule = parse_schedule(s)?;
+    }
+    if let Some(rounds) = args.dagger_rounds {
+        ensure!(
+            algorithm == "bc",
+            "--dagger-rounds sets behaviour cloning's DAgger rounds; it needs --algorithm bc"
+        );
+        set_dagger_rounds(&mut config.bc, rounds).with_context(|| format!("{file}: bc"))?;
+    }
+    // Re-parse strictly: an override out of range fails like a bad file.
+    let text = serde_saphyr::to_string(&config).context("writing the resolved config")?;
+    config = TaskConfig::from_yaml_str(&text, RESOLVED).map_err(|e| anyhow!("{e}"))?;
+
+    let mut ppo = PpoConfig::from_section(&config.ppo, &file).map_err(|e| anyhow!("{e}"))?;
+    ppo.total_timesteps = config.training.total_steps;
+    ppo.num_envs =
+        usize::try_from(config.training.num_envs).context("training.num_envs is too large")?;
+    if config.ppo.get("gamma").is_none() {
+        ppo.gamma = config.training.discount;
+    }
+    ppo.validate().map_err(|e| anyhow!("{file}: {e}"))?;
+
+    let eval_every_updates = match args.eval_every {
+        Some(0) => bail!("--eval-every must be at least 1"),
+        Some(n) => n,
+        None => config
+            .training
+            .eval_interval
+            .div_ceil(ppo.batch_size() as u64)
+            .max(1),
+    };
+    ensure!(
+        algorithm != "ppo" || ppo.anchor_coef == 0.0 || args.init_from.is_some(),
+        "{file}: ppo.anchor_coef {} anchors the policy to the network it starts from; \
+         give that network with --init-from",
+        ppo.anchor_coef
+    );
+    let mut init_from_fnv1a64 = None;
+    let init_from = match &args.init_from {
+        Some(p) => {
+            let ckpt = Checkpoint::load(p).map_err(|e| anyhow!("--init-from: {e}"))?;
+            init_from_fnv1a64 = Some(ckpt.meta.weights_fnv1a64.clone());
+            ensure!(
+                ckpt.meta.env_id == env_id,
+                "--init-from {}: written for env `{}`, this run trains `{env_id}`",
+                p.display(),
+                ckpt.meta.env_id
+            );
+            Some(p.display().to_string())
+        }
+        None => None,
+    };
+    let options = TaskRunOptions {
+        env_id: env_id.clone(),
+        algorithm: algorithm.to_owned(),
+        device: device.to_string(),
+        eval_every_updates,
+        max_episodes: args.episodes,
+        stop_on_convergence: args.stop_on_convergence || config.convergence.stop_on_convergence,
+        track_data_value: args.track_data_value,
+        enable_tiering: args.enable_tiering,
+        init_from,
+        init_from_fnv1a64,
+        source_config: file.clone(),
+        demo_episodes: args.demo_episodes,
+        demo_skill: args.demo_skill,
+    };
+    config.ppo = serde_json::to_value(&ppo)?;
+    config.run = serde_json::to_value(&options)?;
+    let yaml = serde_saphyr::to_string(&config).context("writing the resolved config")?;
+    // Build one env now so a bad `env:` section fails before any folder exists.
+    envs::task_env_from_yaml(&env_id, &yaml, &file)?;
+    let run_path = match &args.run_dir {
+        Some(p) => p.clone(),
+        None => default_run_path(&env_id, algorithm, config.training.seed),
+    };
+    let staged = RunDir::stage(&run_path, &yaml)?;
+    Ok(TaskPlan {
+        config,
+        options,
+        ppo,
+        yaml,
+        folder: Folder::Staged(staged),
+        extend_to: None,
+    })
+}
+
+/// Reopens a task run for `--resume` (flags were checked by the caller).
+fn resume_task_plan(run: RunDir, total_steps: Option<u64>) -> Result<TaskPlan> {
+    let yaml = std::fs::read_to_string(run.config_path())
+        .with_context(|| format!("reading {}", run.config_path().display()))?;
+    let file = run.config_path().display().to_string();
+    let config = TaskConfig::from_yaml_str(&yaml, &file).map_err(|e| anyhow!("{e}"))?;
+    let options: TaskRunOptions =
+        serde_json::from_value(config.run.clone()).map_err(|e| anyhow!("{file}: run: {e}"))?;
+    let ppo = PpoConfig::from_section(&config.ppo, &file).map_err(|e| anyhow!("{e}"))?;
+    Ok(TaskPlan {
+        config,
+        options,
+        ppo,
+        yaml,
+        folder: Folder::Resume(run),
+        extend_to: total_steps,
+    })
+}
+
+/// Raises a task run's step budget in its checkpoint and `config.yaml`.
+pub(crate) fn extend_task_run(run: &RunDir, ckpt: &Checkpoint, steps: u64) -> Result<()> {
+    let mut ckpt = ckpt.clone();
+    let config = ckpt
+        .meta
+        .config
+        .as_object_mut()
+        .context("checkpoint config is not a mapping")?;
+    config.insert("total_timesteps".to_owned(), serde_json::Value::from(steps));
+    let text = std::fs::read_to_string(run.config_path())?;
+    let file = run.config_path().display().to_string();
+    let mut task = TaskConfig::from_yaml_str(&text, &file).map_err(|e| anyhow!("{e}"))?;
+    task.training.total_steps = steps;
+    if let Some(ppo) = task.ppo.as_object_mut() {
+        ppo.insert("total_timesteps".to_owned(), serde_json::Value::from(steps));
+    }
+    let yaml = serde_saphyr::to_string(&task)?;
+    policies::write_atomic(&run.config_path(), yaml.as_bytes())?;
+    ckpt.save(&run.checkpoints_dir(), "model_latest")?;
+    Ok(())
+}
+
+/// `bc.dagger.rounds = rounds` in a `bc:` section (created where absent).
+fn set_dagger_rounds(bc: &mut serde_json::Value, rounds: usize) -> Result<()> {
+    if bc.is_null() {
+        *bc = serde_json::json!({});
+    }
+    let section = bc.as_object_mut().context("is not a mapping")?;
+    let dagger = section
+        .entry("dagger")
+        .or_insert_with(|| serde_json::json!({}));
+    if dagger.is_null() {
+        *dagger = serde_json::json!({});
+    }
+    dagger
+        .as_object_mut()
+        .context("dagger: is not a mapping")?
+        .insert("rounds".to_owned(), serde_json::Value::from(rounds));
+    Ok(())
+}
+
+fn parse_schedule(s: &str) -> Result<Schedule> {
+    match s {
+        "linear" => Ok(Schedule::Linear),
+        "cosine" => Ok(Schedule::Cosine),
+        "constant" => Ok(Schedule::Constant),
+        other => bail!("--gamma-schedule `{other}`: expected linear, cosine or constant"),
+    }
+}
+
+/// `runs/<env>__<algo>__<seed>__<timestamp>`.
+fn default_run_path(env_id: &str, algorithm: &str, seed: u64) -> PathBuf {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    RunDir::default_path(Path::new("runs"), env_id, algorithm, seed, secs)
+}
