@@ -41,7 +41,10 @@ pub use env_checker::{CheckReport, check_env};
 pub use error::{EnvError, Result};
 pub use info::{EnvFault, Info};
 pub use physics::{SceneShape, ShapeKind};
-pub use registry::{EnvSpec, make, make_expert, make_with_config, registered_ids, registry, spec};
+pub use registry::{
+    EnvSpec, ExpertFactory, TaskFromYaml, labour_task_ids, make, make_expert, make_task,
+    make_with_config, registered_ids, registry, spec,
+};
 pub use rgb_frame::RgbFrame;
 pub use space::{BoxSpace, Space};
 pub use task::{

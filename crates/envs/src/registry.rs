@@ -7,12 +7,12 @@
 //! YAML (episode length, physics parameters) from it. To add an env, add one
 //! [`EnvSpec`] to `REGISTRY`.
 
-use crate::{CartPole, Env, EnvError, Pendulum, Result, ScriptedExpert, TimeLimit};
+use crate::{CartPole, Env, EnvError, LabourTask, Pendulum, Result, ScriptedExpert, TimeLimit};
 use std::path::Path;
 
 /// Builds a labour task from the `env:` section of a task config's text;
 /// the second argument names the file in errors.
-pub type TaskFromYaml = fn(&str, &str) -> Result<Box<dyn Env>>;
+pub type TaskFromYaml = fn(&str, &str) -> Result<Box<dyn LabourTask>>;
 
 /// Builds a task's scripted expert at a skill in [0, 1] with its own
 /// random stream (seed).
@@ -77,7 +77,7 @@ const REGISTRY: &[EnvSpec] = &[
         },
         task_from_yaml: Some(|yaml, file| {
             let cfg = crate::DishwashingConfig::from_yaml_str(yaml, file)?;
-            Ok(Box::new(crate::DishwashingEnv::new(cfg)?) as Box<dyn Env>)
+            Ok(Box::new(crate::DishwashingEnv::new(cfg)?) as Box<dyn LabourTask>)
         }),
         expert: Some(|skill, seed| Box::new(crate::DishwashingExpert::new(skill, seed))),
     },
@@ -95,7 +95,7 @@ const REGISTRY: &[EnvSpec] = &[
         },
         task_from_yaml: Some(|yaml, file| {
             let cfg = crate::BricklayingConfig::from_yaml_str(yaml, file)?;
-            Ok(Box::new(crate::BricklayingEnv::new(cfg)?) as Box<dyn Env>)
+            Ok(Box::new(crate::BricklayingEnv::new(cfg)?) as Box<dyn LabourTask>)
         }),
         expert: Some(|skill, seed| Box::new(crate::BricklayingExpert::new(skill, seed))),
     },
@@ -130,6 +130,29 @@ pub fn spec(id: &str) -> Result<&'static EnvSpec> {
             id: id.to_string(),
             known: registered_ids().join(", "),
         })
+}
+
+/// The labour task `id` built from the `env:` section of a task config's
+/// text `yaml` (defaults where it has none); `file` names it in errors.
+/// An env that is not a labour task is [`EnvError::Unsupported`].
+pub fn make_task(id: &str, yaml: &str, file: &str) -> Result<Box<dyn LabourTask>> {
+    let build = spec(id)?
+        .task_from_yaml
+        .ok_or_else(|| EnvError::Unsupported {
+            env: id.to_string(),
+            operation: "a task config (it is not a labour task)",
+        })?;
+    build(yaml, file)
+}
+
+/// The ids of the registered labour tasks (those with a task config and
+/// a scripted expert).
+pub fn labour_task_ids() -> Vec<&'static str> {
+    REGISTRY
+        .iter()
+        .filter(|s| s.task_from_yaml.is_some())
+        .map(|s| s.id)
+        .collect()
 }
 
 /// The scripted expert of the labour task `id` at `skill` in [0, 1], its

@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod out;
 mod progress;
 
 use clap::Parser;
@@ -11,6 +12,8 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match cli.run() {
         Ok(code) => code,
+        // `vp ... | head -1`: the reader is gone, nothing is wrong.
+        Err(err) if out::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(2)

@@ -946,4 +946,16 @@ impl crate::LabourTask for BricklayingEnv {
     fn counters(&self) -> Info {
         self.info()
     }
+    fn control_period_s(&self) -> f64 {
+        f64::from(self.config().control_period_s)
+    }
+    fn set_physics_clock(&mut self, on: bool) {
+        BricklayingEnv::set_physics_clock(self, on);
+    }
+    fn physics_clock(&self) -> Option<Duration> {
+        BricklayingEnv::physics_clock(self)
+    }
+    fn step_physics_only(&mut self, control_steps: usize) -> Result<()> {
+        BricklayingEnv::step_physics_only(self, control_steps)
+    }
 }

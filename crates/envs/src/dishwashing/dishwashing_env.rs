@@ -1127,4 +1127,16 @@ impl crate::LabourTask for DishwashingEnv {
     fn counters(&self) -> Info {
         self.info()
     }
+    fn control_period_s(&self) -> f64 {
+        f64::from(self.config().control_period_s)
+    }
+    fn set_physics_clock(&mut self, on: bool) {
+        DishwashingEnv::set_physics_clock(self, on);
+    }
+    fn physics_clock(&self) -> Option<Duration> {
+        DishwashingEnv::physics_clock(self)
+    }
+    fn step_physics_only(&mut self, control_steps: usize) -> Result<()> {
+        DishwashingEnv::step_physics_only(self, control_steps)
+    }
 }

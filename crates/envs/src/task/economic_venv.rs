@@ -13,12 +13,7 @@ pub type EconEnv = EconomicRewardWrapper<Box<dyn Env>>;
 /// The registered task `env_id` built from the `env:` section of the task
 /// config text `yaml` (`file` names it in errors).
 pub fn task_env_from_yaml(env_id: &str, yaml: &str, file: &str) -> Result<Box<dyn Env>> {
-    let spec = crate::spec(env_id)?;
-    let build = spec.task_from_yaml.ok_or_else(|| EnvError::Config {
-        path: file.to_string(),
-        message: format!("env `{env_id}` is not a labour task: it takes no task config"),
-    })?;
-    build(yaml, file)
+    Ok(crate::make_task(env_id, yaml, file)?)
 }
 
 /// One copy of `env_id` from the task config `config` (whose text is

@@ -28,4 +28,16 @@ pub trait LabourTask: Env {
     fn episode_seconds(&self) -> f64;
     /// The episode's counters so far.
     fn counters(&self) -> Info;
+    /// Simulated seconds per control step (one `step_into`).
+    fn control_period_s(&self) -> f64;
+    /// Starts (`true`) or stops timing the rapier sub-steps inside
+    /// `step_into`, for the overhead benchmark.
+    fn set_physics_clock(&mut self, on: bool);
+    /// Wall time spent in rapier sub-steps since the clock was started;
+    /// `None` when it is off.
+    fn physics_clock(&self) -> Option<std::time::Duration>;
+    /// Steps only the rapier world for `control_steps` control periods with
+    /// the robot holding still: the raw physics cost of the scene. Requires
+    /// a reset first.
+    fn step_physics_only(&mut self, control_steps: usize) -> crate::Result<()>;
 }

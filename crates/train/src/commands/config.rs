@@ -1,5 +1,6 @@
 //! `vp config ...`: task config tools.
 
+use crate::out::outln;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use economics::TaskConfig;
@@ -35,7 +36,7 @@ impl ConfigArgs {
             ConfigCommand::Check(args) => {
                 let config = TaskConfig::from_path(&args.file)?;
                 let env = check_env_section(&config, &args.file)?;
-                println!("{}: ok: {}; {env}", args.file.display(), config.summary());
+                outln!("{}: ok: {}; {env}", args.file.display(), config.summary());
                 Ok(ExitCode::SUCCESS)
             }
         }

@@ -1,6 +1,7 @@
 //! `vp econ metrics`: SPEC §2's layer-1 metrics from rates given on the
 //! command line.
 
+use crate::out::outln;
 use anyhow::{Context, Result};
 use clap::Args;
 use economics::{EpisodeMetrics, TaskEconomics};
@@ -46,13 +47,13 @@ impl MetricsArgs {
         let m = EpisodeMetrics::from_rates(&task, self.robot_mp, self.error_rate)
             .context("invalid robot rates")?;
         if self.json {
-            println!("{}", serde_json::to_string(&m)?);
+            outln!("{}", serde_json::to_string(&m)?);
         } else {
-            println!("MP_r                 {} units/h", m.mp_r);
-            println!("e                    {}", m.error_rate);
-            println!("robot wage (ŵ_r)     ${:.2}/h", m.robot_wage);
-            println!("productivity parity  {}", m.productivity_parity);
-            println!("wage parity          {}", m.wage_parity);
+            outln!("MP_r                 {} units/h", m.mp_r);
+            outln!("e                    {}", m.error_rate);
+            outln!("robot wage (ŵ_r)     ${:.2}/h", m.robot_wage);
+            outln!("productivity parity  {}", m.productivity_parity);
+            outln!("wage parity          {}", m.wage_parity);
         }
         Ok(ExitCode::SUCCESS)
     }

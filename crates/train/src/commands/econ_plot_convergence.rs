@@ -2,6 +2,7 @@
 //! the parity band, and the stacked reward terms, from a run's
 //! `training_metrics.csv`, as a PNG.
 
+use crate::out::outln;
 use anyhow::{Result, ensure};
 use clap::Args;
 use runs::{ConvergencePlot, DEFAULT_DELTA, DEFAULT_EPSILON, MetricsTable};
@@ -50,7 +51,7 @@ impl PlotConvergenceArgs {
         plot.validate()?;
         let log = MetricsTable::read(&self.log)?;
         plot.write_png(&log, &self.out)?;
-        println!("{}", self.out.display());
+        outln!("{}", self.out.display());
         Ok(ExitCode::SUCCESS)
     }
 }

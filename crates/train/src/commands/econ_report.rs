@@ -1,6 +1,7 @@
 //! `vp econ report`: a short Markdown report of one run (task economics,
 //! final evaluation, end of training, convergence plot).
 
+use crate::out::outln;
 use anyhow::Result;
 use clap::Args;
 use runs::{ConvergencePlot, DEFAULT_DELTA, DEFAULT_EPSILON, RunDir, RunReport};
@@ -44,7 +45,7 @@ impl ReportArgs {
             ..ConvergencePlot::default()
         };
         let report = RunReport::load(run, plot)?.write(&self.out)?;
-        println!("{}", report.display());
+        outln!("{}", report.display());
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -1,6 +1,7 @@
 //! `vp econ wage`: national OEWS hourly wages of an occupation, from the
 //! shipped table or from an OEWS national file the user supplies.
 
+use crate::out::outln;
 use anyhow::{Context, Result};
 use clap::Args;
 use economics::{OewsReader, WageEntry, WageFigure, WageTable};
@@ -44,9 +45,9 @@ impl WageArgs {
         };
         let entry = table.get(&self.occupation_code)?;
         if self.json {
-            println!("{}", entry_json(entry));
+            outln!("{}", entry_json(entry));
         } else {
-            print_entry(entry);
+            print_entry(entry)?;
         }
         Ok(ExitCode::SUCCESS)
     }
@@ -80,16 +81,17 @@ fn entry_json(e: &WageEntry) -> serde_json::Value {
     })
 }
 
-fn print_entry(e: &WageEntry) {
-    println!("{} {}", e.occupation_code, e.title);
-    println!("  hourly mean    {}", e.hourly_mean);
-    println!("  hourly median  {}", e.hourly_median);
-    println!("  period         {}", e.year);
-    println!("  source         {}", e.source);
-    println!("  verified       {}", if e.verified { "yes" } else { "no" });
+fn print_entry(e: &WageEntry) -> Result<()> {
+    outln!("{} {}", e.occupation_code, e.title);
+    outln!("  hourly mean    {}", e.hourly_mean);
+    outln!("  hourly median  {}", e.hourly_median);
+    outln!("  period         {}", e.year);
+    outln!("  source         {}", e.source);
+    outln!("  verified       {}", if e.verified { "yes" } else { "no" });
     for (name, figure) in [("mean", e.hourly_mean), ("median", e.hourly_median)] {
         if figure.dollars().is_none() {
-            println!("  note           {name}: {}", figure.reason());
+            outln!("  note           {name}: {}", figure.reason());
         }
     }
+    Ok(())
 }

@@ -1,7 +1,8 @@
 //! `vp env ...`: the registered environments, and replaying actions from a
 //! set state to check the dynamics against another implementation.
 
-use anyhow::{Context, Result, bail};
+use crate::out::outln;
+use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use envs::{Env, Space};
 use serde::Serialize;
@@ -64,12 +65,12 @@ impl ListArgs {
                     takes_config: spec.takes_config,
                     description: spec.description,
                 };
-                println!("{}", serde_json::to_string(&line)?);
+                outln!("{}", serde_json::to_string(&line)?);
             } else {
                 let limit = spec
                     .max_episode_steps
                     .map_or_else(|| "-".to_string(), |s| s.to_string());
-                println!("{:<16} {:>6}  {}", spec.id, limit, spec.description);
+                outln!("{:<16} {:>6}  {}", spec.id, limit, spec.description);
             }
         }
         Ok(ExitCode::SUCCESS)
@@ -133,19 +134,27 @@ impl ReplayArgs {
                 truncated: step.truncated,
             };
             if self.json {
-                println!("{}", serde_json::to_string(&line)?);
+                outln!("{}", serde_json::to_string(&line)?);
             } else {
-                println!(
+                outln!(
                     "step {:>4}  obs {:?}  reward {}  terminated {}  truncated {}",
-                    line.step, line.obs, line.reward, line.terminated, line.truncated
+                    line.step,
+                    line.obs,
+                    line.reward,
+                    line.terminated,
+                    line.truncated
                 );
             }
-            if (line.terminated || line.truncated) && k + 1 < actions.len() {
-                bail!(
-                    "the episode ended at step {}; {} action(s) left unused",
-                    k + 1,
-                    actions.len() - k - 1
-                );
+            if line.terminated || line.truncated {
+                let left = actions.len() - k - 1;
+                if left > 0 {
+                    // On stderr: stdout stays one line per step (--json).
+                    eprintln!(
+                        "the episode ended at step {}; {left} action(s) left unreplayed",
+                        k + 1
+                    );
+                }
+                break;
             }
         }
         Ok(ExitCode::SUCCESS)

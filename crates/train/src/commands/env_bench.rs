@@ -8,19 +8,20 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use envs::{Action, VecAction, VecEnv};
+use envs::{Action, Env, VecAction, VecEnv};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use super::env_rollout::{LabourRunner, LabourTask};
+use super::env_rollout::{labour_task, labour_task_arg, task_config_path};
+use crate::out::outln;
 
 /// `vp env bench --env dishwashing --steps 20000 --num-envs 2 --json`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// The labour env.
-    #[arg(long, value_enum)]
-    env: LabourTask,
+    #[arg(long, value_parser = labour_task_arg())]
+    env: String,
     /// Control steps to time (per measurement; the vector env takes this
     /// many steps in total across its copies).
     #[arg(long, default_value_t = 20_000)]
@@ -38,7 +39,7 @@ pub struct BenchArgs {
 
 #[derive(Debug, Serialize)]
 struct BenchLine {
-    env: &'static str,
+    env: String,
     steps: u64,
     num_envs: usize,
     threads: usize,
@@ -68,10 +69,7 @@ impl BenchArgs {
         if self.steps == 0 || self.num_envs == 0 {
             bail!("--steps and --num-envs must be at least 1");
         }
-        let config = self
-            .config
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(format!("configs/{}.yaml", self.env.id())));
+        let config = task_config_path(&self.env, self.config.as_deref());
         let config = config.exists().then_some(config);
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         let actions: Vec<[f32; 5]> = (0..4096)
@@ -80,15 +78,14 @@ impl BenchArgs {
 
         // Single env, random actions, reset on episode end; the env times
         // its own rapier sub-steps on the way.
-        let mut runner = LabourRunner::new(self.env, config.as_deref(), 1.0, 0)?;
-        let mut obs = vec![0.0; runner.env().observation_space().flat_size()];
-        runner.env().reset_into(Some(0), &mut obs)?;
-        runner.set_physics_clock(true);
+        let mut env = labour_task(&self.env, config.as_deref())?;
+        let mut obs = vec![0.0; env.observation_space().flat_size()];
+        env.reset_into(Some(0), &mut obs)?;
+        env.set_physics_clock(true);
         let cpu0 = process_cpu_seconds();
         let t0 = Instant::now();
         for i in 0..self.steps {
             let a = &actions[i as usize % actions.len()];
-            let env = runner.env();
             let t = env.step_into(Action::Continuous(a), &mut obs)?;
             if t.terminated || t.truncated {
                 env.reset_into(None, &mut obs)?;
@@ -97,7 +94,7 @@ impl BenchArgs {
         let elapsed = t0.elapsed().as_secs_f64();
         let single = self.steps as f64 / elapsed;
         let single_cpu = per_cpu_second(self.steps, cpu0);
-        let in_env_physics = runner
+        let in_env_physics = env
             .physics_clock()
             .context("the env's physics clock was started")?
             .as_secs_f64()
@@ -105,17 +102,15 @@ impl BenchArgs {
 
         // Raw rapier step of the same scene, robot holding still (objects
         // fall asleep: a lower bound on the physics cost of a real step).
-        let mut raw_runner = LabourRunner::new(self.env, config.as_deref(), 1.0, 0)?;
-        raw_runner.env().reset_into(Some(0), &mut obs)?;
+        let mut raw_env = labour_task(&self.env, config.as_deref())?;
+        raw_env.reset_into(Some(0), &mut obs)?;
         let t0 = Instant::now();
-        raw_runner.step_physics_only(self.steps as usize)?;
+        raw_env.step_physics_only(self.steps as usize)?;
         let raw = self.steps as f64 / t0.elapsed().as_secs_f64();
 
         // Vector env.
         let copies = (0..self.num_envs)
-            .map(|_| {
-                LabourRunner::new(self.env, config.as_deref(), 1.0, 0).map(LabourRunner::into_env)
-            })
+            .map(|_| labour_task(&self.env, config.as_deref()).map(|t| t as Box<dyn Env>))
             .collect::<Result<Vec<_>>>()?;
         let mut vec_env = VecEnv::new(copies)?;
         // A physics step costs tens of microseconds: one rayon task per copy.
@@ -135,7 +130,7 @@ impl BenchArgs {
         let vector_cpu = per_cpu_second(rounds * self.num_envs as u64, cpu0);
 
         let line = BenchLine {
-            env: self.env.id(),
+            env: self.env.clone(),
             steps: self.steps,
             num_envs: self.num_envs,
             threads: rayon_threads(),
@@ -149,29 +144,31 @@ impl BenchArgs {
             overhead_vs_idle_physics: raw / single - 1.0,
         };
         if self.json {
-            println!("{}", serde_json::to_string(&line)?);
+            outln!("{}", serde_json::to_string(&line)?);
         } else {
-            println!("env                 {}", line.env);
-            println!(
+            outln!("env                 {}", line.env);
+            outln!(
                 "single env          {:>10.0} steps/s",
                 line.single_env_steps_per_s
             );
-            println!(
+            outln!(
                 "vector env ({:>2})     {:>10.0} steps/s on {} threads",
-                line.num_envs, line.vec_env_steps_per_s, line.threads
+                line.num_envs,
+                line.vec_env_steps_per_s,
+                line.threads
             );
             if let (Some(s), Some(v)) = (
                 line.single_env_steps_per_cpu_s,
                 line.vec_env_steps_per_cpu_s,
             ) {
-                println!("per CPU-second      {s:>10.0} single, {v:.0} vector");
+                outln!("per CPU-second      {s:>10.0} single, {v:.0} vector");
             }
-            println!(
+            outln!(
                 "rapier in the env   {:>10.0} steps/s",
                 line.env_physics_steps_per_s
             );
-            println!("env overhead        {:>9.1} %", 100.0 * line.env_overhead);
-            println!(
+            outln!("env overhead        {:>9.1} %", 100.0 * line.env_overhead);
+            outln!(
                 "raw rapier, idle    {:>10.0} steps/s ({:+.1} % vs single env)",
                 line.raw_physics_steps_per_s,
                 100.0 * line.overhead_vs_idle_physics

@@ -4,33 +4,38 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::out::outln;
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use economics::{EpisodeMetrics, EpisodeOutcome, TaskConfig};
-use envs::{
-    Action, BricklayingConfig, BricklayingEnv, BricklayingExpert, DishwashingConfig,
-    DishwashingEnv, DishwashingExpert, Env, Info, RgbFrame, Transition,
-};
+use economics::{EpisodeMetrics, TaskConfig};
+use envs::{Action, Info, LabourTask, RgbFrame};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-/// Which labour task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LabourTask {
-    /// Sink → wash zone → drying rack.
-    Dishwashing,
-    /// Pallet → mortar board → wall.
-    Bricklaying,
+/// The registered labour tasks, for `--env`'s possible values.
+pub(crate) fn labour_task_arg() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(envs::labour_task_ids())
 }
 
-impl LabourTask {
-    /// The registry id and config file stem.
-    pub fn id(self) -> &'static str {
-        match self {
-            LabourTask::Dishwashing => envs::DISHWASHING_ID,
-            LabourTask::Bricklaying => envs::BRICKLAYING_ID,
+/// `--config`, or `configs/<env>.yaml` where the user gave none.
+pub(crate) fn task_config_path(env: &str, config: Option<&std::path::Path>) -> PathBuf {
+    config.map_or_else(|| PathBuf::from(format!("configs/{env}.yaml")), Into::into)
+}
+
+/// The labour task `env` built from the `env:` section of `config` (its
+/// defaults where there is no such file).
+pub(crate) fn labour_task(
+    env: &str,
+    config: Option<&std::path::Path>,
+) -> Result<Box<dyn LabourTask>> {
+    match config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the task config {}", path.display()))?;
+            Ok(envs::make_task(env, &text, &path.display().to_string())?)
         }
+        None => Ok(envs::make_task(env, "", "defaults")?),
     }
 }
 
@@ -47,8 +52,8 @@ pub enum RolloutPolicy {
 #[derive(Debug, Args)]
 pub struct RolloutArgs {
     /// The labour env.
-    #[arg(long, value_enum)]
-    env: LabourTask,
+    #[arg(long, value_parser = labour_task_arg())]
+    env: String,
     /// Expert or random actions.
     #[arg(long, value_enum, default_value = "expert")]
     policy: RolloutPolicy,
@@ -99,117 +104,6 @@ struct EpisodeLine {
     wage_parity: f64,
 }
 
-/// A labour env with its expert, behind one interface.
-pub(crate) enum LabourRunner {
-    Dish(Box<DishwashingEnv>, DishwashingExpert),
-    Brick(Box<BricklayingEnv>, BricklayingExpert),
-}
-
-impl LabourRunner {
-    /// Builds the env from the task YAML's `env:` section (or defaults).
-    pub(crate) fn new(
-        task: LabourTask,
-        config: Option<&std::path::Path>,
-        skill: f32,
-        seed: u64,
-    ) -> Result<Self> {
-        Ok(match task {
-            LabourTask::Dishwashing => {
-                let cfg = match config {
-                    Some(p) => DishwashingConfig::from_yaml_path(p)?,
-                    None => DishwashingConfig::default(),
-                };
-                LabourRunner::Dish(
-                    Box::new(DishwashingEnv::new(cfg)?),
-                    DishwashingExpert::new(skill, seed),
-                )
-            }
-            LabourTask::Bricklaying => {
-                let cfg = match config {
-                    Some(p) => BricklayingConfig::from_yaml_path(p)?,
-                    None => BricklayingConfig::default(),
-                };
-                LabourRunner::Brick(
-                    Box::new(BricklayingEnv::new(cfg)?),
-                    BricklayingExpert::new(skill, seed),
-                )
-            }
-        })
-    }
-
-    pub(crate) fn env(&mut self) -> &mut dyn Env {
-        match self {
-            LabourRunner::Dish(env, _) => env.as_mut(),
-            LabourRunner::Brick(env, _) => env.as_mut(),
-        }
-    }
-
-    fn reset(&mut self, seed: u64, obs: &mut [f32]) -> Result<()> {
-        match self {
-            LabourRunner::Dish(env, expert) => {
-                env.reset_into(Some(seed), obs)?;
-                expert.reset();
-            }
-            LabourRunner::Brick(env, expert) => {
-                env.reset_into(Some(seed), obs)?;
-                expert.reset();
-            }
-        }
-        Ok(())
-    }
-
-    fn expert_action(&mut self) -> [f32; 5] {
-        match self {
-            LabourRunner::Dish(env, expert) => expert.act(env),
-            LabourRunner::Brick(env, expert) => expert.act(env),
-        }
-    }
-
-    fn step(&mut self, a: &[f32; 5], obs: &mut [f32]) -> Result<Transition> {
-        Ok(self.env().step_into(Action::Continuous(a), obs)?)
-    }
-
-    /// The bare env, for a vector env.
-    pub(crate) fn into_env(self) -> Box<dyn Env> {
-        match self {
-            LabourRunner::Dish(env, _) => env,
-            LabourRunner::Brick(env, _) => env,
-        }
-    }
-
-    /// Steps only the rapier world (see `DishwashingEnv::step_physics_only`).
-    pub(crate) fn step_physics_only(&mut self, control_steps: usize) -> Result<()> {
-        match self {
-            LabourRunner::Dish(env, _) => env.step_physics_only(control_steps)?,
-            LabourRunner::Brick(env, _) => env.step_physics_only(control_steps)?,
-        }
-        Ok(())
-    }
-
-    /// Starts or stops timing the rapier sub-steps inside `step_into`.
-    pub(crate) fn set_physics_clock(&mut self, on: bool) {
-        match self {
-            LabourRunner::Dish(env, _) => env.set_physics_clock(on),
-            LabourRunner::Brick(env, _) => env.set_physics_clock(on),
-        }
-    }
-
-    /// Time spent in rapier sub-steps since the clock was started.
-    pub(crate) fn physics_clock(&self) -> Option<std::time::Duration> {
-        match self {
-            LabourRunner::Dish(env, _) => env.physics_clock(),
-            LabourRunner::Brick(env, _) => env.physics_clock(),
-        }
-    }
-
-    fn control_period_s(&self) -> f64 {
-        match self {
-            LabourRunner::Dish(env, _) => f64::from(env.config().control_period_s),
-            LabourRunner::Brick(env, _) => f64::from(env.config().control_period_s),
-        }
-    }
-}
-
 impl RolloutArgs {
     /// Runs the episodes and prints one line per episode.
     pub fn run(self) -> Result<ExitCode> {
@@ -219,23 +113,21 @@ impl RolloutArgs {
         if !(self.frame_interval_s.is_finite() && self.frame_interval_s > 0.0) {
             bail!("--frame-interval-s must be a positive number");
         }
-        let config = self
-            .config
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(format!("configs/{}.yaml", self.env.id())));
+        let config = task_config_path(&self.env, self.config.as_deref());
         let task_config = TaskConfig::from_path(&config)
             .with_context(|| format!("reading the task config {}", config.display()))?;
         let economics = task_config.task_economics()?;
-        let mut runner = LabourRunner::new(self.env, Some(&config), self.skill, self.seed)?;
+        let mut env = labour_task(&self.env, Some(&config))?;
+        let mut expert = envs::make_expert(&self.env, self.skill, self.seed)?;
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0x7a4d_0b5e);
-        let d_obs = runner.env().observation_space().flat_size();
+        let d_obs = env.observation_space().flat_size();
         let mut obs = vec![0.0; d_obs];
+        let mut action = vec![0.0; env.action_space().flat_size()];
         let record = self.video.is_some() || self.frames.is_some() || self.strip.is_some();
-        let frame_every =
-            ((self.frame_interval_s / runner.control_period_s()).round() as u64).max(1);
+        let frame_every = ((self.frame_interval_s / env.control_period_s()).round() as u64).max(1);
         let mut frames: Vec<RgbFrame> = Vec::new();
         if !self.json {
-            println!(
+            outln!(
                 "{:>7} {:>6} {:>8} {:>6} {:>8} {:>8} {:>7} {:>9} {:>8} {:>8}",
                 "episode",
                 "units",
@@ -250,17 +142,20 @@ impl RolloutArgs {
             );
         }
         for ep in 0..self.episodes {
-            runner.reset(self.seed + ep, &mut obs)?;
+            env.reset_into(Some(self.seed + ep), &mut obs)?;
+            expert.reset();
             let mut steps = 0u64;
             let info: Info = loop {
                 if record && ep == 0 && steps.is_multiple_of(frame_every) {
-                    frames.extend(runner.env().render());
+                    frames.extend(env.render());
                 }
-                let a = match self.policy {
-                    RolloutPolicy::Expert => runner.expert_action(),
-                    RolloutPolicy::Random => std::array::from_fn(|_| rng.random_range(-1.0..=1.0)),
-                };
-                let t = runner.step(&a, &mut obs)?;
+                match self.policy {
+                    RolloutPolicy::Expert => expert.act(&*env, &mut action)?,
+                    RolloutPolicy::Random => action
+                        .iter_mut()
+                        .for_each(|a| *a = rng.random_range(-1.0..=1.0)),
+                }
+                let t = env.step_into(Action::Continuous(&action), &mut obs)?;
                 steps += 1;
                 if let Some(fault) = t.info.fault {
                     bail!("episode {ep} ended with a fault: {fault:?}");
@@ -270,15 +165,9 @@ impl RolloutArgs {
                 }
             };
             if record && ep == 0 {
-                frames.extend(runner.env().render());
+                frames.extend(env.render());
             }
-            let outcome = EpisodeOutcome::from_sim_seconds(
-                u64::from(info.units_completed),
-                u64::from(info.attempts),
-                u64::from(info.errors),
-                info.sim_seconds,
-            );
-            let m = EpisodeMetrics::compute(&economics, &outcome)?;
+            let m = EpisodeMetrics::compute(&economics, &info.outcome())?;
             let line = EpisodeLine {
                 episode: ep,
                 units: info.units_completed,
@@ -292,9 +181,9 @@ impl RolloutArgs {
                 wage_parity: m.wage_parity,
             };
             if self.json {
-                println!("{}", serde_json::to_string(&line)?);
+                outln!("{}", serde_json::to_string(&line)?);
             } else {
-                println!(
+                outln!(
                     "{:>7} {:>6} {:>8} {:>6} {:>8.4} {:>8.2} {:>7.3} {:>9.2} {:>8.3} {:>8.3}",
                     line.episode,
                     line.units,

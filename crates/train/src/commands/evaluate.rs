@@ -22,6 +22,7 @@ use policies::{
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::out::outln;
 use envs::economic_venv as econ_venv;
 use runs::MeanCi;
 use serde_json::json;
@@ -102,11 +103,11 @@ impl EvaluateArgs {
             if task.is_none() {
                 eprintln!("note: classic-control env: no task economics, economic fields are 0");
             }
-            println!("{}", report.json());
+            outln!("{}", report.json());
         } else {
-            report.print(&ckpt.meta.env_id, ret);
+            report.print(&ckpt.meta.env_id, ret)?;
             if task.is_none() {
-                println!("note: classic-control env: no task economics, economic fields are 0");
+                outln!("note: classic-control env: no task economics, economic fields are 0");
             }
         }
         Ok(ExitCode::SUCCESS)
@@ -200,25 +201,26 @@ impl Report {
         })
     }
 
-    fn print(&self, env_id: &str, ret: MeanCi) {
-        println!(
+    fn print(&self, env_id: &str, ret: MeanCi) -> Result<()> {
+        outln!(
             "{env_id}: {} episodes (deterministic policy)",
             self.episodes
         );
-        println!("{:<22} {:>12} {:>26}", "metric", "mean", "95% CI");
-        let row = |name: &str, c: &MeanCi| {
-            println!(
+        outln!("{:<22} {:>12} {:>26}", "metric", "mean", "95% CI");
+        let row = |name: &str, c: &MeanCi| -> Result<()> {
+            outln!(
                 "{name:<22} {:>12.4} {:>26}",
                 c.mean,
                 format!("[{:.4}, {:.4}]", c.lo, c.hi)
             );
+            Ok(())
         };
-        row("MP_r (units/h)", &self.mp_r);
-        row("error rate e", &self.error_rate);
-        row("robot wage ŵ_r ($/h)", &self.robot_wage);
-        row("productivity parity", &self.productivity_parity);
-        row("wage parity", &self.wage_parity);
-        row("return", &ret);
+        row("MP_r (units/h)", &self.mp_r)?;
+        row("error rate e", &self.error_rate)?;
+        row("robot wage ŵ_r ($/h)", &self.robot_wage)?;
+        row("productivity parity", &self.productivity_parity)?;
+        row("wage parity", &self.wage_parity)?;
+        row("return", &ret)
     }
 }
 

@@ -30,6 +30,7 @@ use std::process::ExitCode;
 
 use super::train_args::TrainArgs;
 use super::train_plan::{ClassicPlan, Folder, Plan, TaskPlan, extend_checkpoint, extend_task_run};
+use crate::out::outln;
 use crate::progress::Progress;
 
 /// Resolves the config, stages the run folder and trains.
@@ -108,7 +109,7 @@ impl WithBackend for ClassicPlan {
         } else {
             ""
         };
-        Ok(finish(&end, &root, &format!("{why}, {eval}")))
+        finish(&end, &root, &format!("{why}, {eval}"))
     }
 }
 
@@ -195,7 +196,7 @@ impl WithBackend for TaskPlan {
         } else {
             ""
         };
-        Ok(finish(&end, &root, &format!("{why}, {eval}")))
+        finish(&end, &root, &format!("{why}, {eval}"))
     }
 }
 
@@ -236,7 +237,7 @@ fn run_bc<B: AutodiffBackend>(plan: TaskPlan, device: &B::Device) -> Result<Exit
         device,
     )?;
     let demos = learner.demos().clone();
-    println!(
+    outln!(
         "{} expert demonstrations: {} pairs, {:.2} units per episode",
         demos.episodes,
         demos.pairs,
@@ -270,7 +271,7 @@ fn run_bc<B: AutodiffBackend>(plan: TaskPlan, device: &B::Device) -> Result<Exit
         ""
     };
     if let Some(last) = &end.last_eval {
-        println!(
+        outln!(
             "{}: behaviour cloning on {} pairs ({} DAgger rounds){why}; eval MP_r {:.2}/h, wage \
              parity {:.3} [{:.3}, {:.3}] over {} episodes",
             root.display(),
@@ -334,16 +335,16 @@ fn drive<L: runs::Learner>(
 }
 
 /// Prints how an RL session ended and returns its exit code.
-fn finish(end: &SessionEnd, root: &Path, what: &str) -> ExitCode {
+fn finish(end: &SessionEnd, root: &Path, what: &str) -> Result<ExitCode> {
     if end.ending == runs::Ending::Done {
-        println!(
+        outln!(
             "{}: {} steps{what}, {:.0} steps/s",
             root.display(),
             end.steps,
             end.steps_per_second()
         );
     }
-    exit_code(end, root)
+    Ok(exit_code(end, root))
 }
 
 /// 0 when done; 130 (and how to continue) when interrupted.
@@ -393,10 +394,15 @@ struct Printer {
 }
 
 impl Printer {
+    /// A line on stderr beside the bar, or on stdout without one. A closed
+    /// stdout does not stop training: the run's last line will say so.
     fn println(&self, line: &str) {
         match &self.progress {
             Some(p) => p.println(line),
-            None => println!("{line}"),
+            None => {
+                use std::io::Write as _;
+                let _ = writeln!(std::io::stdout().lock(), "{line}");
+            }
         }
     }
 }

@@ -150,3 +150,38 @@ fn env_replay_reports_bad_input_as_errors() {
     ]);
     assert!(!nan.status.success());
 }
+
+#[test]
+fn env_replay_stops_at_the_end_of_the_episode_and_says_how_many_actions_were_left() {
+    // A pole already past 12° with a fast fall: the episode ends on step 1.
+    let out = vp(&[
+        "env",
+        "replay",
+        "--env",
+        "CartPole-v1",
+        "--state",
+        "[0,0,0.2,2]",
+        "--actions",
+        "[1,1,1,1,1]",
+        "--json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let lines: Vec<serde_json::Value> = stdout_of(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    let last = lines.last().expect("at least one step");
+    assert_eq!(last["terminated"], true);
+    assert!(
+        lines[..lines.len() - 1]
+            .iter()
+            .all(|l| l["terminated"] == false)
+    );
+    let left = 5 - lines.len();
+    assert!(left > 0);
+    assert!(
+        stderr.contains(&format!("{left} action(s) left unreplayed")),
+        "{stderr}"
+    );
+}

@@ -216,3 +216,39 @@ fn env_rollout_rejects_a_skill_outside_zero_to_one() {
     assert_ne!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--skill"));
 }
+
+#[test]
+fn a_rollout_piped_into_a_reader_that_stops_after_one_line_exits_quietly() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = small_dish_config(dir.path());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vp"))
+        .args([
+            "env",
+            "rollout",
+            "--env",
+            "dishwashing",
+            "--policy",
+            "expert",
+            "--episodes",
+            "20",
+            "--json",
+            "--config",
+            &config,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("vp starts");
+    // `| head -1`: read one line, then close the pipe.
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("one line");
+    assert!(first.starts_with('{'), "{first}");
+    let out = child.wait_with_output().expect("vp ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
