@@ -1,11 +1,11 @@
 //! The `convergence:` section.
 
-use crate::config_check::ConfigCheck;
 use crate::convergence_detector::{
     ConvergenceDetector, DEFAULT_DELTA, DEFAULT_EPSILON, DEFAULT_EVAL_WINDOW,
 };
 use crate::error::Result;
 use serde::{Deserialize, Serialize};
+use yaml_config::ConfigCheck;
 
 /// When a run counts as having reached wage parity (SPEC §2).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

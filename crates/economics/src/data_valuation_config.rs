@@ -1,7 +1,7 @@
 //! The `data_valuation:` section (layer 2, SPEC §6).
 
-use crate::config_check::ConfigCheck;
 use serde::{Deserialize, Serialize};
+use yaml_config::ConfigCheck;
 
 /// Settings of the datapoint valuation: novelty, the rolling estimator, the
 /// confidence interval, κ and the tiers.

@@ -8,13 +8,9 @@
 //!   [`EpisodeRecord`] log row; [`DenseWageReward`] pays per step.
 //! * [`ConvergenceDetector`] flags wage parity held over a window.
 //! * [`WageTable`] ships OEWS wages; [`OewsReader`] reads a newer file.
-//! * [`TaskConfig`] is the strict YAML task config; [`from_yaml_str`] and
-//!   friends let other crates parse their own sections of the same file
-//!   with the same error quality ([`ConfigError`]).
+//! * [`TaskConfig`] is the strict YAML task config (loaded with the
+//!   `yaml_config` crate, which every crate uses for its own section).
 
-mod config_check;
-mod config_error;
-mod config_source;
 mod convergence_config;
 mod convergence_detector;
 mod curriculum;
@@ -42,10 +38,7 @@ mod wage_entry;
 mod wage_figure;
 mod wage_loss;
 mod wage_table;
-mod yaml_locator;
 
-pub use config_error::{ConfigError, ConfigErrorKind};
-pub use config_source::ConfigSource;
 pub use convergence_config::ConvergenceConfig;
 pub use convergence_detector::{
     ConvergenceDetector, DEFAULT_DELTA, DEFAULT_EPSILON, DEFAULT_EVAL_WINDOW,
@@ -67,7 +60,7 @@ pub use reward_config::RewardConfig;
 pub use reward_weights::RewardWeights;
 pub use schedule::Schedule;
 pub use sharing_status::SharingStatus;
-pub use task_config::{TaskConfig, from_yaml_path, from_yaml_str};
+pub use task_config::TaskConfig;
 pub use task_economics::TaskEconomics;
 pub use task_section::TaskSection;
 pub use training_config::{Algorithm, TrainingConfig};

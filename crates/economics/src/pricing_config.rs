@@ -1,8 +1,8 @@
 //! The `pricing:` section (SPEC §6).
 
-use crate::config_check::ConfigCheck;
 use crate::sharing_status::SharingStatus;
 use serde::{Deserialize, Serialize};
+use yaml_config::ConfigCheck;
 
 /// Premiums, sharing discount and true-up period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

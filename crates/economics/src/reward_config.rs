@@ -1,12 +1,12 @@
 //! The `reward:` section: weights, curriculum, wage loss and ΔMP clip.
 
-use crate::config_check::ConfigCheck;
 use crate::curriculum::Curriculum;
 use crate::economic_reward::{DEFAULT_DELTA_MP_CLIP, EconomicReward};
 use crate::error::Result;
 use crate::schedule::Schedule;
 use crate::wage_loss::WageLoss;
 use serde::{Deserialize, Serialize};
+use yaml_config::ConfigCheck;
 
 /// Episode reward `r = α·ΔMP − β·e − γ·L` and its α/γ curriculum (SPEC §2).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

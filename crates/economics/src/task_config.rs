@@ -1,9 +1,6 @@
 //! The task config file (`configs/*.yaml`): every section of SPEC, parsed
 //! strictly and range-checked.
 
-use crate::config_check::ConfigCheck;
-use crate::config_error::ConfigError;
-use crate::config_source::ConfigSource;
 use crate::convergence_config::ConvergenceConfig;
 use crate::data_valuation_config::DataValuationConfig;
 use crate::episode_scorer::EpisodeScorer;
@@ -15,6 +12,9 @@ use crate::task_section::TaskSection;
 use crate::training_config::TrainingConfig;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use yaml_config::ConfigCheck;
+use yaml_config::ConfigError;
+use yaml_config::ConfigSource;
 
 /// A task config: `task` is required; `reward`, `convergence`,
 /// `data_valuation`, `pricing` and `training` fall back to their documented
@@ -142,26 +142,10 @@ impl TaskConfig {
     }
 }
 
-/// Parses YAML text strictly into any `T` (see [`ConfigSource`]); `file`
-/// labels the text in errors.
-pub fn from_yaml_str<T: serde::de::DeserializeOwned>(
-    text: &str,
-    file: impl Into<String>,
-) -> std::result::Result<T, ConfigError> {
-    ConfigSource::from_text(file, text).parse()
-}
-
-/// Reads and parses a YAML file strictly into any `T`.
-pub fn from_yaml_path<T: serde::de::DeserializeOwned>(
-    path: impl AsRef<Path>,
-) -> std::result::Result<T, ConfigError> {
-    ConfigSource::read(path)?.parse()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ConfigErrorKind;
+    use yaml_config::ConfigErrorKind;
 
     const MINIMAL: &str = "\
 task:

@@ -1,10 +1,10 @@
 //! The `task:` section: what the task is and what its output is worth.
 
-use crate::config_check::ConfigCheck;
 use crate::error::Result;
 use crate::occupation_code::OccupationCode;
 use crate::task_economics::TaskEconomics;
 use serde::{Deserialize, Serialize};
+use yaml_config::ConfigCheck;
 
 /// The task's economics as written in its config (SPEC §2).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

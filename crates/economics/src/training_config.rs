@@ -2,8 +2,8 @@
 //! Algorithm hyperparameters live in their own section (`ppo:`, owned by
 //! the policies crate).
 
-use crate::config_check::ConfigCheck;
 use serde::{Deserialize, Serialize};
+use yaml_config::ConfigCheck;
 
 /// The learning algorithm a run uses.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

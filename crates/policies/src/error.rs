@@ -17,7 +17,7 @@ pub enum PolicyError {
 
     /// A YAML config does not parse (the message names file, key and line).
     #[error(transparent)]
-    Config(#[from] economics::ConfigError),
+    Config(#[from] yaml_config::ConfigError),
 
     /// A run's logs or evaluation summary could not be written or computed.
     #[error(transparent)]

@@ -318,7 +318,7 @@ impl PpoRunConfig {
     /// are errors naming the file, key path and line) and validates it;
     /// `file` labels the text in messages.
     pub fn from_yaml_str(yaml: &str, file: &str) -> Result<Self> {
-        let cfg: Self = economics::from_yaml_str(yaml, file)?;
+        let cfg: Self = yaml_config::from_yaml_str(yaml, file)?;
         cfg.ppo.validate().map_err(|e| match e {
             PolicyError::InvalidConfig { field, reason } => {
                 PolicyError::config(format!("{file}: {field}"), reason)

@@ -1,8 +1,9 @@
 //! Every malformed fixture under `tests/fixtures/bad_*.yaml` gives the right
 //! error kind, key path and line, names the file, and never panics.
 
-use economics::{ConfigErrorKind, TaskConfig};
+use economics::TaskConfig;
 use std::path::PathBuf;
+use yaml_config::ConfigErrorKind;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -1,8 +1,9 @@
 //! The configs shipped in `configs/` parse, check, and hold the issue's
 //! numbers.
 
-use economics::{Algorithm, ConfigSource, OccupationCode, Schedule, TaskConfig, WageLoss};
+use economics::{Algorithm, OccupationCode, Schedule, TaskConfig, WageLoss};
 use std::path::PathBuf;
+use yaml_config::ConfigSource;
 
 fn config_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

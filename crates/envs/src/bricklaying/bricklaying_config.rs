@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use economics::ConfigSource;
 use serde::{Deserialize, Serialize};
+use yaml_config::ConfigSource;
 
 use crate::dishwashing::config_error;
 use crate::{EnvError, Result};

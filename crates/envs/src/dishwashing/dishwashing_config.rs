@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use std::path::Path;
 
-use economics::{ConfigError, ConfigSource};
+use yaml_config::{ConfigError, ConfigSource};
 
 use crate::{EnvError, Result};
 
