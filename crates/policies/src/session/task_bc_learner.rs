@@ -340,3 +340,35 @@ fn labelled(
         (action, decision)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_short_dishwashing_config_clones_with_dagger_and_ignores_the_velocity_echo() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../configs/dishwashing_short.yaml"
+        );
+        let config = TaskConfig::from_path(path).expect("the shipped config parses");
+        let bc = TaskBcLearner::<crate::CpuAutodiff>::bc_config(&config)
+            .expect("its bc: section parses");
+        assert_eq!(bc.loss, BcLoss::Mse);
+        assert_eq!(bc.ignore_observations, vec![5, 6, 7, 8]);
+        assert_eq!(bc.dagger.rounds, 4);
+        assert_eq!(bc.dagger.episodes_per_round, 8);
+    }
+
+    #[test]
+    fn a_task_config_without_a_bc_section_fits_the_gaussian_likelihood() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../configs/dishwashing.yaml"
+        );
+        let mut config = TaskConfig::from_path(path).expect("the shipped config parses");
+        config.bc = serde_json::Value::Null;
+        let bc = TaskBcLearner::<crate::CpuAutodiff>::bc_config(&config).expect("defaults");
+        assert_eq!(bc.loss, BcLoss::GaussianNll);
+    }
+}

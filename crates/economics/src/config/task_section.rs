@@ -1,8 +1,8 @@
 //! The `task:` section: what the task is and what its output is worth.
 
+use crate::OccupationCode;
+use crate::TaskEconomics;
 use crate::error::Result;
-use crate::occupation_code::OccupationCode;
-use crate::task_economics::TaskEconomics;
 use serde::{Deserialize, Serialize};
 use yaml_config::ConfigCheck;
 

@@ -8,11 +8,11 @@
 //! `#` (top-coded): those become [`WageFigure::NotAvailable`] and
 //! [`WageFigure::TopCoded`], and asking for them later is a clear error.
 
+use crate::OccupationCode;
+use crate::WageEntry;
+use crate::WageFigure;
+use crate::WageTable;
 use crate::error::{EconomicsError, Result};
-use crate::occupation_code::OccupationCode;
-use crate::wage_entry::WageEntry;
-use crate::wage_figure::WageFigure;
-use crate::wage_table::WageTable;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;

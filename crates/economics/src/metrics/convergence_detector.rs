@@ -1,6 +1,6 @@
 //! The convergence detector of SPEC §2: wage parity held over a window.
 
-use crate::episode_metrics::EpisodeMetrics;
+use crate::EpisodeMetrics;
 use crate::error::{EconomicsError, Result, finite, open_unit};
 use serde::Serialize;
 

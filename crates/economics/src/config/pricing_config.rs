@@ -1,6 +1,6 @@
 //! The `pricing:` section (SPEC §6).
 
-use crate::sharing_status::SharingStatus;
+use crate::SharingStatus;
 use serde::{Deserialize, Serialize};
 use yaml_config::ConfigCheck;
 

@@ -1,8 +1,8 @@
 //! The α/γ curriculum: reward weights that anneal over episodes (SPEC §2).
 
+use crate::RewardWeights;
+use crate::Schedule;
 use crate::error::{Result, non_negative};
-use crate::reward_weights::RewardWeights;
-use crate::schedule::Schedule;
 use serde::Serialize;
 
 /// α anneals from `alpha_initial` to `alpha_final` and γ from

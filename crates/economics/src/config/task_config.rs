@@ -1,15 +1,15 @@
 //! The task config file (`configs/*.yaml`): every section of SPEC, parsed
 //! strictly and range-checked.
 
-use crate::convergence_config::ConvergenceConfig;
-use crate::data_valuation_config::DataValuationConfig;
-use crate::episode_scorer::EpisodeScorer;
+use crate::ConvergenceConfig;
+use crate::DataValuationConfig;
+use crate::EpisodeScorer;
+use crate::PricingConfig;
+use crate::RewardConfig;
+use crate::TaskEconomics;
+use crate::TaskSection;
+use crate::TrainingConfig;
 use crate::error::Result;
-use crate::pricing_config::PricingConfig;
-use crate::reward_config::RewardConfig;
-use crate::task_economics::TaskEconomics;
-use crate::task_section::TaskSection;
-use crate::training_config::TrainingConfig;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use yaml_config::ConfigCheck;
@@ -65,7 +65,7 @@ impl TaskConfig {
     /// ```no_run
     /// let config = economics::TaskConfig::from_path("configs/bricklaying.yaml")?;
     /// assert_eq!(config.task.human_mp, 60.0);
-    /// # Ok::<(), economics::ConfigError>(())
+    /// # Ok::<(), yaml_config::ConfigError>(())
     /// ```
     pub fn from_path(path: impl AsRef<Path>) -> std::result::Result<Self, ConfigError> {
         Self::from_source(&ConfigSource::read(path)?)

@@ -1,8 +1,8 @@
 //! One occupation's national hourly wages, with where they come from.
 
+use crate::OccupationCode;
+use crate::WageFigure;
 use crate::error::{EconomicsError, Result};
-use crate::occupation_code::OccupationCode;
-use crate::wage_figure::WageFigure;
 use serde::{Deserialize, Serialize};
 
 /// National OEWS hourly wages of one occupation.

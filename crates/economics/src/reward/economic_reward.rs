@@ -1,11 +1,11 @@
 //! The episode-level economic reward of SPEC §2.
 
-use crate::episode_metrics::EpisodeMetrics;
+use crate::EpisodeMetrics;
+use crate::RewardComponents;
+use crate::RewardWeights;
+use crate::TaskEconomics;
+use crate::WageLoss;
 use crate::error::{EconomicsError, Result, finite, positive};
-use crate::reward_components::RewardComponents;
-use crate::reward_weights::RewardWeights;
-use crate::task_economics::TaskEconomics;
-use crate::wage_loss::WageLoss;
 use serde::Serialize;
 
 /// Default clip bound `c` of `ΔMP`.

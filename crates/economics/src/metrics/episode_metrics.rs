@@ -1,8 +1,8 @@
 //! Layer-1 metrics of one episode: `MP_r`, `e`, `ŵ_r` and the two parities.
 
-use crate::episode_outcome::EpisodeOutcome;
+use crate::EpisodeOutcome;
+use crate::TaskEconomics;
 use crate::error::{EconomicsError, Result, finite, non_negative};
-use crate::task_economics::TaskEconomics;
 use serde::{Deserialize, Serialize};
 
 /// The metrics of SPEC §2 for one episode (or one evaluation's average).

@@ -1,9 +1,7 @@
 //! The `convergence:` section.
 
-use crate::convergence_detector::{
-    ConvergenceDetector, DEFAULT_DELTA, DEFAULT_EPSILON, DEFAULT_EVAL_WINDOW,
-};
 use crate::error::Result;
+use crate::{ConvergenceDetector, DEFAULT_DELTA, DEFAULT_EPSILON, DEFAULT_EVAL_WINDOW};
 use serde::{Deserialize, Serialize};
 use yaml_config::ConfigCheck;
 

@@ -1,13 +1,13 @@
 //! Scores a sequence of episodes: metrics, curriculum weights, reward, log row.
 
-use crate::curriculum::Curriculum;
-use crate::economic_reward::EconomicReward;
-use crate::episode_metrics::EpisodeMetrics;
-use crate::episode_outcome::EpisodeOutcome;
-use crate::episode_record::EpisodeRecord;
+use crate::Curriculum;
+use crate::EconomicReward;
+use crate::EpisodeMetrics;
+use crate::EpisodeOutcome;
+use crate::EpisodeRecord;
+use crate::RewardComponents;
+use crate::TaskEconomics;
 use crate::error::Result;
-use crate::reward_components::RewardComponents;
-use crate::task_economics::TaskEconomics;
 
 /// Keeps the state the episode reward needs between episodes (the episode
 /// index for the curriculum and the previous `MP_r` for `ΔMP`), so a

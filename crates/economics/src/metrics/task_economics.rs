@@ -1,8 +1,8 @@
 //! The economic parameters of one task (SPEC §2): price, human benchmark,
 //! damage cost and the occupation whose wage is the target.
 
+use crate::OccupationCode;
 use crate::error::{Result, non_negative, positive};
-use crate::occupation_code::OccupationCode;
 use serde::Serialize;
 
 /// Per-task economics, validated on construction.

@@ -1,10 +1,10 @@
 //! The `reward:` section: weights, curriculum, wage loss and ΔMP clip.
 
-use crate::curriculum::Curriculum;
-use crate::economic_reward::{DEFAULT_DELTA_MP_CLIP, EconomicReward};
+use crate::Curriculum;
+use crate::Schedule;
+use crate::WageLoss;
 use crate::error::Result;
-use crate::schedule::Schedule;
-use crate::wage_loss::WageLoss;
+use crate::{DEFAULT_DELTA_MP_CLIP, EconomicReward};
 use serde::{Deserialize, Serialize};
 use yaml_config::ConfigCheck;
 

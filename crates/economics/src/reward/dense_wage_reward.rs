@@ -1,7 +1,7 @@
 //! The dense per-step form of the wage reward (SPEC §2), for policy gradients.
 
+use crate::TaskEconomics;
 use crate::error::{Result, positive};
-use crate::task_economics::TaskEconomics;
 use serde::Serialize;
 
 /// Pays each step `(p·Δunits − c_d·Δerrors) / (w_h·T)`, where `T` is the

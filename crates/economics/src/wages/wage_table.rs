@@ -1,10 +1,10 @@
 //! National hourly wages by occupation: the table shipped with the project,
 //! or one read from an official OEWS file.
 
+use crate::OccupationCode;
+use crate::WageEntry;
+use crate::WageFigure;
 use crate::error::{EconomicsError, Result};
-use crate::occupation_code::OccupationCode;
-use crate::wage_entry::WageEntry;
-use crate::wage_figure::WageFigure;
 use std::collections::BTreeMap;
 
 /// One row of the shipped table, as written in source.
