@@ -16,7 +16,7 @@
 //! To parse only your own section, use [`ConfigSource::parse_section`]:
 //!
 //! ```
-//! use economics::ConfigSource;
+//! use yaml_config::ConfigSource;
 //! #[derive(serde::Deserialize)]
 //! #[serde(deny_unknown_fields)]
 //! struct EnvConfig { num_dishes: u32 }
