@@ -35,11 +35,26 @@ impl Info {
     /// The counters so far as SPEC §2's outcome (at an episode's last step:
     /// the episode's).
     pub fn outcome(&self) -> economics::EpisodeOutcome {
-        economics::EpisodeOutcome::from_sim_seconds(
-            u64::from(self.units_completed),
-            u64::from(self.attempts),
-            u64::from(self.errors),
+        outcome(
+            self.units_completed,
+            self.attempts,
+            self.errors,
             self.sim_seconds,
         )
     }
+}
+
+/// Episode counters as SPEC §2's outcome.
+pub(crate) fn outcome(
+    units: u32,
+    attempts: u32,
+    errors: u32,
+    sim_seconds: f64,
+) -> economics::EpisodeOutcome {
+    economics::EpisodeOutcome::from_sim_seconds(
+        u64::from(units),
+        u64::from(attempts),
+        u64::from(errors),
+        sim_seconds,
+    )
 }

@@ -216,16 +216,8 @@ impl crate::ScriptedExpert for BricklayingExpert {
     }
 
     fn act(&mut self, env: &dyn crate::Env, action: &mut [f32]) -> crate::Result<()> {
-        let task = crate::task::task_of::<BricklayingEnv>(env, "BricklayingExpert::act")?;
-        let a = BricklayingExpert::act(self, task);
-        if action.len() != a.len() {
-            return Err(crate::EnvError::InvalidAction {
-                env: env.id().to_string(),
-                expected: format!("an action buffer of length {}", a.len()),
-                got: format!("length {}", action.len()),
-            });
-        }
-        action.copy_from_slice(&a);
-        Ok(())
+        crate::task::act_on::<BricklayingEnv, 5>(env, action, "BricklayingExpert::act", |task| {
+            BricklayingExpert::act(self, task)
+        })
     }
 }

@@ -283,16 +283,8 @@ impl crate::ScriptedExpert for DishwashingExpert {
     }
 
     fn act(&mut self, env: &dyn crate::Env, action: &mut [f32]) -> crate::Result<()> {
-        let task = crate::task::task_of::<DishwashingEnv>(env, "DishwashingExpert::act")?;
-        let a = DishwashingExpert::act(self, task);
-        if action.len() != a.len() {
-            return Err(crate::EnvError::InvalidAction {
-                env: env.id().to_string(),
-                expected: format!("an action buffer of length {}", a.len()),
-                got: format!("length {}", action.len()),
-            });
-        }
-        action.copy_from_slice(&a);
-        Ok(())
+        crate::task::act_on::<DishwashingEnv, 5>(env, action, "DishwashingExpert::act", |task| {
+            DishwashingExpert::act(self, task)
+        })
     }
 }

@@ -8,4 +8,4 @@ mod scripted_expert;
 pub use economic_venv::{EconEnv, economic_env, economic_venv, task_env_from_yaml};
 pub use labour_task::{GRIP_ACTION, LABOUR_ACTION_DIM, LabourTask};
 pub use scripted_expert::ScriptedExpert;
-pub(crate) use scripted_expert::task_of;
+pub(crate) use scripted_expert::act_on;

@@ -28,13 +28,30 @@ pub trait ScriptedExpert: Send {
     }
 }
 
-/// `env`'s concrete task `T` under its wrappers, or the error an expert of
-/// `T` gives for any other env.
-pub(crate) fn task_of<'a, T: 'static>(env: &'a dyn Env, expert: &'static str) -> Result<&'a T> {
-    env.as_any()
+/// [`ScriptedExpert::act`] for an expert of the concrete task `T` whose
+/// plan is `plan`: finds `T` under `env`'s wrappers (any other env is
+/// refused, naming `expert`) and writes the plan's action into `action`
+/// (whose length must match).
+pub(crate) fn act_on<T: 'static, const N: usize>(
+    env: &dyn Env,
+    action: &mut [f32],
+    expert: &'static str,
+    plan: impl FnOnce(&T) -> [f32; N],
+) -> Result<()> {
+    let task = env
+        .as_any()
         .and_then(|a| a.downcast_ref::<T>())
         .ok_or_else(|| EnvError::Unsupported {
             env: env.id().to_string(),
             operation: expert,
-        })
+        })?;
+    if action.len() != N {
+        return Err(EnvError::InvalidAction {
+            env: env.id().to_string(),
+            expected: format!("an action buffer of length {N}"),
+            got: format!("length {}", action.len()),
+        });
+    }
+    action.copy_from_slice(&plan(task));
+    Ok(())
 }

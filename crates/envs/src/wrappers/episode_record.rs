@@ -28,10 +28,10 @@ impl EpisodeRecord {
     /// The episode's counters as SPEC §2's outcome (what MP_r, e and ŵ_r
     /// are computed from).
     pub fn outcome(&self) -> economics::EpisodeOutcome {
-        economics::EpisodeOutcome::from_sim_seconds(
-            u64::from(self.units_completed),
-            u64::from(self.attempts),
-            u64::from(self.errors),
+        crate::info::outcome(
+            self.units_completed,
+            self.attempts,
+            self.errors,
             self.sim_seconds,
         )
     }

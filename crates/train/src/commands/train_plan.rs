@@ -400,14 +400,8 @@ fn convergence_return(env_id: &str) -> Option<f64> {
 /// Raises a run's step budget: the checkpoint's PPO config and `config.yaml`
 /// get the new `total_timesteps` (the learning-rate schedule is re-targeted).
 pub(crate) fn extend_checkpoint(run: &RunDir, steps: u64) -> Result<()> {
-    let latest = run.model_latest_path();
-    let mut ckpt = Checkpoint::load(&latest)?;
-    let config = ckpt
-        .meta
-        .config
-        .as_object_mut()
-        .context("checkpoint config is not a mapping")?;
-    config.insert("total_timesteps".to_owned(), serde_json::Value::from(steps));
+    let mut ckpt = Checkpoint::load(&run.model_latest_path())?;
+    raise_total_timesteps(&mut ckpt, steps)?;
     let mut resolved: ResolvedConfig = run.load_config()?;
     resolved.ppo.total_timesteps = steps;
     let yaml = serde_saphyr::to_string(&resolved)?;
@@ -585,15 +579,21 @@ fn resume_task_plan(run: RunDir, total_steps: Option<u64>) -> Result<TaskPlan> {
     })
 }
 
+/// Sets the PPO config's `total_timesteps` in a checkpoint (resuming
+/// re-targets the learning-rate schedule to it).
+fn raise_total_timesteps(ckpt: &mut Checkpoint, steps: u64) -> Result<()> {
+    ckpt.meta
+        .config
+        .as_object_mut()
+        .context("checkpoint config is not a mapping")?
+        .insert("total_timesteps".to_owned(), serde_json::Value::from(steps));
+    Ok(())
+}
+
 /// Raises a task run's step budget in its checkpoint and `config.yaml`.
 pub(crate) fn extend_task_run(run: &RunDir, ckpt: &Checkpoint, steps: u64) -> Result<()> {
     let mut ckpt = ckpt.clone();
-    let config = ckpt
-        .meta
-        .config
-        .as_object_mut()
-        .context("checkpoint config is not a mapping")?;
-    config.insert("total_timesteps".to_owned(), serde_json::Value::from(steps));
+    raise_total_timesteps(&mut ckpt, steps)?;
     let text = std::fs::read_to_string(run.config_path())?;
     let file = run.config_path().display().to_string();
     let mut task = TaskConfig::from_yaml_str(&text, &file).map_err(|e| anyhow!("{e}"))?;
