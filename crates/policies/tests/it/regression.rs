@@ -5,10 +5,10 @@
 //! as they were. The constants were printed by this file run on the code
 //! before the split (commit 50ef732).
 
-use envs::{DishwashingConfig, DishwashingEnv, DishwashingExpert, Env};
+use envs::{DishwashingConfig, DishwashingEnv, DishwashingExpert, Env, ScriptedExpert};
 use policies::{
-    BcConfig, BcLoss, Dagger, DaggerConfig, NamedTensor, Ppo, PpoConfig, PpoRunConfig, PpoUpdate,
-    dagger, record_demonstrations,
+    BcConfig, BcLoss, Dagger, DaggerConfig, FineTuneConfig, NamedTensor, Ppo, PpoConfig,
+    PpoRunConfig, PpoUpdate, dagger, record_demonstrations,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -108,28 +108,30 @@ fn pendulum_with_normalisers_trains_as_before_the_split() {
     assert_same("pendulum", &got, sum, PENDULUM, PENDULUM_WEIGHTS);
 }
 
-/// A Pendulum "expert" per copy: its torque grows with the steps since
-/// its last episode start, so a reset at the wrong step shows in the labels.
+/// A Pendulum "expert" for one env copy: its torque grows with the steps
+/// since its last reset, so a reset at the wrong step shows in the labels.
+#[derive(Default)]
 struct Ramp {
-    steps: Vec<u32>,
+    steps: u32,
 }
 
-impl policies::ExpertLabeller<Box<dyn Env>> for Ramp {
-    fn label(
-        &mut self,
-        _envs: &[Box<dyn Env>],
-        episode_start: &[bool],
-        out: &mut [f32],
-    ) -> policies::Result<()> {
-        for ((steps, start), label) in self.steps.iter_mut().zip(episode_start).zip(out) {
-            if *start {
-                *steps = 0;
-            }
-            *label = (0.01 * *steps as f32).min(2.0);
-            *steps += 1;
-        }
+impl ScriptedExpert for Ramp {
+    fn task_id(&self) -> &'static str {
+        "Pendulum-v1"
+    }
+    fn reset(&mut self) {
+        self.steps = 0;
+    }
+    fn act(&mut self, _env: &dyn Env, action: &mut [f32]) -> envs::Result<()> {
+        action[0] = (0.01 * self.steps as f32).min(2.0);
+        self.steps += 1;
         Ok(())
     }
+}
+
+/// One [`Ramp`] per copy.
+fn ramps(copies: usize) -> Vec<Box<dyn ScriptedExpert>> {
+    (0..copies).map(|_| Box::<Ramp>::default() as _).collect()
 }
 
 fn fine_tune_config() -> PpoConfig {
@@ -144,11 +146,13 @@ fn fine_tune_config() -> PpoConfig {
         normalize_observation: true,
         normalize_reward: true,
         init_log_std: -0.5,
-        freeze_observation_normalizer: true,
-        critic_warmup_updates: 1,
-        anchor_coef: 2.0,
-        expert_coef: 1.0,
         ignore_observations: vec![2],
+        fine_tune: FineTuneConfig {
+            freeze_observation_normalizer: true,
+            critic_warmup_updates: 1,
+            anchor_coef: 2.0,
+            expert_coef: 1.0,
+        },
         ..PpoConfig::default()
     }
 }
@@ -167,7 +171,7 @@ fn a_pendulum_fine_tune_with_every_extra_trains_and_resumes_as_before_the_split(
         .expect("same shape")
         .with_anchor(&start)
         .expect("same shape")
-        .with_expert(Box::new(Ramp { steps: vec![0; 2] }))
+        .with_experts(ramps(2))
         .expect("continuous actions");
     let mut got = Vec::new();
     for _ in 0..3 {
@@ -179,7 +183,7 @@ fn a_pendulum_fine_tune_with_every_extra_trains_and_resumes_as_before_the_split(
         .expect("resumes")
         .with_anchor(&start)
         .expect("same shape")
-        .with_expert(Box::new(Ramp { steps: vec![0; 2] }))
+        .with_experts(ramps(2))
         .expect("continuous actions");
     trace(&resumed.step_update().expect("update"), &mut got);
     trace(&ppo.step_update().expect("update"), &mut got);
@@ -198,13 +202,6 @@ fn a_short_dagger_fit_on_dishwashing_trains_as_before_the_split() {
     };
     let mut env = DishwashingEnv::new(cfg).expect("valid config");
     let mut expert = DishwashingExpert::new(1.0, 0);
-    let mut act = |env: &DishwashingEnv, first: bool| {
-        if first {
-            expert.reset();
-        }
-        let a = expert.act(env);
-        (a.to_vec(), (a[4] > 0.0) != env.gripper_closed())
-    };
     let bc = BcConfig {
         loss: BcLoss::GaussianNll,
         decision_weight: 5.0,
@@ -220,7 +217,7 @@ fn a_short_dagger_fit_on_dishwashing_trains_as_before_the_split() {
     };
     let mut rng = ChaCha8Rng::seed_from_u64(5);
     let (data, units) =
-        record_demonstrations(&mut env, &mut act, 2, 0, bc.dagger.demo_noise, &mut rng)
+        record_demonstrations(&mut env, &mut expert, 2, 0, bc.dagger.demo_noise, &mut rng)
             .expect("the expert demonstrates");
     let net = policies::ppo::network_config(
         &PpoConfig::default(),
@@ -240,7 +237,7 @@ fn a_short_dagger_fit_on_dishwashing_trains_as_before_the_split() {
         &net,
         data,
         &mut env,
-        &mut act,
+        &mut expert,
         1_000,
         &Default::default(),
         &mut rng,
@@ -271,8 +268,8 @@ fn a_checkpoint_with_the_flat_fine_tune_keys_resumes_as_before_the_split() {
     let mut resumed =
         Ppo::<B>::resume(std::path::Path::new(path), &Default::default()).expect("resumes");
     let cfg = resumed.config();
-    assert_eq!(cfg.critic_warmup_updates, 1);
-    assert!(cfg.freeze_observation_normalizer);
+    assert_eq!(cfg.fine_tune.critic_warmup_updates, 1);
+    assert!(cfg.fine_tune.freeze_observation_normalizer);
     assert_eq!(cfg.ignore_observations, vec![2]);
     let mut got = Vec::new();
     trace(&resumed.step_update().expect("update"), &mut got);
