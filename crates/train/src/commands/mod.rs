@@ -10,7 +10,6 @@ pub mod env;
 pub mod env_bench;
 pub mod env_rollout;
 pub mod evaluate;
-mod task_expert_labeller;
 pub mod train;
 pub mod train_bc;
 pub mod train_task;

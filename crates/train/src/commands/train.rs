@@ -265,18 +265,18 @@ impl TrainArgs {
         };
         self.refuse_reward_overrides()?;
         ensure!(
-            cfg.ppo.anchor_coef == 0.0,
-            "{}: ppo.anchor_coef anchors the fine-tune of a task run's behaviour clone; \
+            cfg.ppo.fine_tune.anchor_coef == 0.0,
+            "{}: ppo.fine_tune.anchor_coef anchors the fine-tune of a task run's behaviour clone; \
              classic-control runs take none (expected 0, got {})",
             config_path.display(),
-            cfg.ppo.anchor_coef
+            cfg.ppo.fine_tune.anchor_coef
         );
         ensure!(
-            cfg.ppo.expert_coef == 0.0,
-            "{}: ppo.expert_coef clones a labour task's scripted expert; \
+            cfg.ppo.fine_tune.expert_coef == 0.0,
+            "{}: ppo.fine_tune.expert_coef clones a labour task's scripted expert; \
              classic-control runs have none (expected 0, got {})",
             config_path.display(),
-            cfg.ppo.expert_coef
+            cfg.ppo.fine_tune.expert_coef
         );
         if let Some(env) = &self.env {
             cfg.env_id.clone_from(env);

@@ -1,8 +1,8 @@
 //! `vp train --algorithm bc` on a task config: behaviour cloning of the
 //! task's scripted expert with DAgger, saved as a PPO-shaped checkpoint.
 //!
-//! Top to bottom: the expert (`envs::DishwashingExpert` or
-//! `BricklayingExpert` at `--demo-skill`) plays `--demo-episodes` episodes
+//! Top to bottom: the task's expert (`envs::make_expert` at
+//! `--demo-skill`) plays `--demo-episodes` episodes
 //! of the env built from the resolved config; their (observation, action)
 //! pairs train the actor PPO builds for this env (`policies::DaggerLearner`,
 //! the `bc:` section, Gaussian NLL by default so the action noise is
@@ -22,13 +22,10 @@
 use anyhow::{Result, anyhow, bail};
 use burn::tensor::backend::AutodiffBackend;
 use economics::{EpisodeOutcome, TaskConfig};
-use envs::{
-    BricklayingConfig, BricklayingEnv, BricklayingExpert, DishwashingConfig, DishwashingEnv,
-    DishwashingExpert, Env, Info, NormalizationState, Space,
-};
+use envs::{Env, Info, NormalizationState, ScriptedExpert, Space};
 use policies::{
-    ActorCriticConfig, BcConfig, BcLoss, BcReport, Checkpoint, CheckpointMeta, DaggerLearner,
-    Expert, PolicySnapshot, PpoConfig, RngState, evaluate_episodes, export_params,
+    ActorCriticConfig, BcConfig, BcLoss, BcReport, Checkpoint, CheckpointMeta, CheckpointState,
+    DaggerLearner, PolicySnapshot, PpoConfig, RngState, evaluate_episodes, export_params,
     record_demonstrations,
 };
 use rand::SeedableRng;
@@ -68,33 +65,9 @@ pub(crate) fn run_bc<B: AutodiffBackend>(
     };
     let skill = options.demo_skill as f32;
     let seed = config.training.seed;
-    match options.env_id.as_str() {
-        envs::DISHWASHING_ID => {
-            let mut env =
-                DishwashingEnv::new(DishwashingConfig::from_yaml_str(yaml, "config.yaml")?)?;
-            let mut expert = DishwashingExpert::new(skill, seed);
-            let mut act = labelled(
-                &mut expert,
-                DishwashingExpert::reset,
-                DishwashingExpert::act,
-                DishwashingEnv::gripper_closed,
-            );
-            run.clone_on::<B, _>(&mut env, &mut act, staged, device)
-        }
-        envs::BRICKLAYING_ID => {
-            let mut env =
-                BricklayingEnv::new(BricklayingConfig::from_yaml_str(yaml, "config.yaml")?)?;
-            let mut expert = BricklayingExpert::new(skill, seed);
-            let mut act = labelled(
-                &mut expert,
-                BricklayingExpert::reset,
-                BricklayingExpert::act,
-                BricklayingEnv::gripper_closed,
-            );
-            run.clone_on::<B, _>(&mut env, &mut act, staged, device)
-        }
-        other => bail!("--algorithm bc: env `{other}` has no scripted expert"),
-    }
+    let mut env = envs::task_env_from_yaml(&options.env_id, yaml, "config.yaml")?;
+    let mut expert = envs::make_expert(&options.env_id, skill, seed)?;
+    run.clone_on::<B, _>(&mut env, expert.as_mut(), staged, device)
 }
 
 /// The `bc:` section (defaults where absent), Gaussian NLL unless it says
@@ -135,7 +108,7 @@ impl BcRun<'_> {
     fn clone_on<B: AutodiffBackend, E: Env>(
         &self,
         env: &mut E,
-        expert: &mut Expert<'_, E>,
+        expert: &mut dyn ScriptedExpert,
         staged: StagedRunDir,
         device: &B::Device,
     ) -> Result<ExitCode> {
@@ -308,8 +281,7 @@ impl BcRun<'_> {
         metrics.insert("eval/wage_parity".to_owned(), summary.wage_parity.mean);
         metrics.insert("eval/mp_r".to_owned(), summary.mp_r.mean);
         Ok(Checkpoint {
-            meta: CheckpointMeta {
-                format_version: policies::CHECKPOINT_FORMAT_VERSION,
+            meta: CheckpointMeta::new(CheckpointState {
                 algorithm: "bc".to_owned(),
                 config: serde_json::to_value(&self.bc)?,
                 env_id: self.options.env_id.clone(),
@@ -326,13 +298,7 @@ impl BcRun<'_> {
                 optimizer_step: 0,
                 rng: Some(RngState::capture(rng)),
                 metrics,
-                git_commit: std::env::current_dir()
-                    .ok()
-                    .and_then(|d| policies::git_commit(&d)),
-                weights_file: String::new(),
-                weights_len: 0,
-                weights_fnv1a64: String::new(),
-            },
+            }),
             model: export_params(learner.model()),
             optimizer: Vec::new(),
         })
@@ -379,24 +345,6 @@ fn outcome_of(info: &Info) -> EpisodeOutcome {
         u64::from(info.errors),
         info.sim_seconds,
     )
-}
-
-/// A scripted labour expert as a DAgger [`Expert`]: reset at every episode
-/// start, and its action marked as a decision when its grip (the last
-/// element, `> 0` closes) would open or close the gripper.
-fn labelled<'a, X, E: 'a>(
-    expert: &'a mut X,
-    reset: fn(&mut X),
-    act: fn(&mut X, &E) -> [f32; 5],
-    gripper_closed: fn(&E) -> bool,
-) -> impl FnMut(&E, bool) -> (Vec<f32>, bool) + 'a {
-    move |env, first| {
-        if first {
-            reset(expert);
-        }
-        let action = act(expert, env);
-        (action.to_vec(), (action[4] > 0.0) != gripper_closed(env))
-    }
 }
 
 #[cfg(test)]

@@ -45,7 +45,6 @@ use train::{
     EvalSummary, Progress, ResumePoint, RunDir, RunLogger, RunStatus, Shutdown, StagedRunDir,
 };
 
-use super::task_expert_labeller::task_labeller;
 use super::train::{TrainArgs, hparams_of};
 use super::train_bc::run_bc;
 
@@ -217,10 +216,10 @@ pub(crate) fn fresh_task_plan(
             .max(1),
     };
     ensure!(
-        algorithm != "ppo" || ppo.anchor_coef == 0.0 || args.init_from.is_some(),
-        "{file}: ppo.anchor_coef {} anchors the policy to the network it starts from; \
+        algorithm != "ppo" || ppo.fine_tune.anchor_coef == 0.0 || args.init_from.is_some(),
+        "{file}: ppo.fine_tune.anchor_coef {} anchors the policy to the network it starts from; \
          give that network with --init-from",
-        ppo.anchor_coef
+        ppo.fine_tune.anchor_coef
     );
     let mut init_from_fnv1a64 = None;
     let init_from = match &args.init_from {
@@ -332,7 +331,7 @@ impl WithBackend for TaskPlan {
                         // exploration starts where this config says.
                         model = model.with_log_std(ppo_config.init_log_std);
                     }
-                    if ppo_config.anchor_coef > 0.0 {
+                    if ppo_config.fine_tune.anchor_coef > 0.0 {
                         ppo = ppo.with_anchor(&model)?;
                     }
                     ppo = ppo.with_model(model)?;
@@ -352,8 +351,8 @@ impl WithBackend for TaskPlan {
                             })?;
                     }
                 }
-                if ppo_config.expert_coef > 0.0 {
-                    ppo = ppo.with_expert(task_labeller(&env_id, ppo_config.num_envs, seed)?)?;
+                if ppo_config.fine_tune.expert_coef > 0.0 {
+                    ppo = ppo.with_experts(task_experts(&env_id, ppo_config.num_envs, seed)?)?;
                 }
                 (ppo, staged.commit()?, None, f64::NEG_INFINITY)
             }
@@ -369,11 +368,11 @@ impl WithBackend for TaskPlan {
                     extend_task_run(&run, &ckpt, steps)?;
                 }
                 let mut ppo = Ppo::<B, EconEnv>::resume_with(&latest, venv, &device)?;
-                if ppo_config.anchor_coef > 0.0 {
+                if ppo_config.fine_tune.anchor_coef > 0.0 {
                     ppo = with_anchor_from(ppo, &options, &device)?;
                 }
-                if ppo_config.expert_coef > 0.0 {
-                    ppo = ppo.with_expert(task_labeller(&env_id, ppo_config.num_envs, seed)?)?;
+                if ppo_config.fine_tune.expert_coef > 0.0 {
+                    ppo = ppo.with_experts(task_experts(&env_id, ppo_config.num_envs, seed)?)?;
                 }
                 let last_episode = ckpt
                     .meta
@@ -688,7 +687,7 @@ fn with_anchor_from<B: AutodiffBackend>(
     let path = options
         .init_from
         .as_deref()
-        .context("ppo.anchor_coef > 0 but the run records no init_from")?;
+        .context("ppo.fine_tune.anchor_coef > 0 but the run records no init_from")?;
     let ckpt = Checkpoint::load(Path::new(path))
         .map_err(|e| anyhow!("--resume: the anchor network (init_from {path}): {e}"))?;
     if let Some(want) = &options.init_from_fnv1a64 {
@@ -782,4 +781,14 @@ fn default_run_path(env_id: &str, algorithm: &str, seed: u64) -> PathBuf {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     RunDir::default_path(Path::new("runs"), env_id, algorithm, seed, secs)
+}
+
+/// The skill-1 scripted expert of `env_id` for each of `n` copies (one
+/// each: an expert keeps per-episode state), copy `i`'s seeded `seed + i`
+/// (at skill 1 it draws nothing that acts), for `ppo.fine_tune.expert_coef`.
+fn task_experts(env_id: &str, n: usize, seed: u64) -> Result<Vec<Box<dyn envs::ScriptedExpert>>> {
+    (0..n as u64)
+        .map(|i| envs::make_expert(env_id, 1.0, seed.wrapping_add(i)))
+        .collect::<envs::Result<_>>()
+        .context("ppo.fine_tune.expert_coef")
 }
