@@ -10,8 +10,8 @@
 //! the update runs on the burn backend `B`. What is not the algorithm lives
 //! elsewhere: the warm-start extras in `ppo_fine_tune.rs` (called at four
 //! named points), feature masking in [`ObservationMask`], YAML in
-//! `ppo_run_config.rs`, checkpoints and resume in `ppo_resume.rs`, the
-//! per-update report in [`PpoUpdate`]. The library does not print.
+//! `ppo_run_config.rs`, accessors, checkpoints and resume in `ppo_state.rs`,
+//! the per-update report in [`PpoUpdate`]. The library does not print.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -298,7 +298,7 @@ struct Minibatch<B: AutodiffBackend> {
 }
 
 /// Rows `inds` of `b` (`width` values per row), in order: `b[inds]`.
-pub(crate) fn gather(b: &[f32], width: usize, inds: &[usize]) -> Vec<f32> {
+fn gather(b: &[f32], width: usize, inds: &[usize]) -> Vec<f32> {
     let mut out = Vec::with_capacity(inds.len() * width);
     for &k in inds {
         out.extend_from_slice(&b[k * width..(k + 1) * width]);

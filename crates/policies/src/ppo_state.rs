@@ -8,18 +8,17 @@
 
 use std::path::{Path, PathBuf};
 
+use burn::module::AutodiffModule;
 use burn::tensor::backend::AutodiffBackend;
 use envs::{Env, VecEnv};
 
-use super::Ppo;
-use super::RolloutBuffer;
 use super::fine_tune::nest_flat_keys;
+use super::{Ppo, RolloutBuffer};
 use crate::checkpoint::{Checkpoint, CheckpointMeta, CheckpointState, RngState};
 use crate::{
     ActorCritic, ActorCriticConfig, PolicyError, PolicySnapshot, PpoConfig, Result,
     evaluate_policy, export_params, import_params,
 };
-use burn::module::AutodiffModule;
 
 impl<B: AutodiffBackend, E: Env> std::fmt::Debug for Ppo<B, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
