@@ -132,8 +132,9 @@ fn action_bounds<E: Env>(env: &E) -> Result<(Vec<f32>, Vec<f32>)> {
     }
 }
 
-/// The expert plays `episodes` episodes seeded `seed`, `seed + 1`, …; every
-/// (raw observation, expert action, decision) is recorded while the env
+/// The expert plays `episodes` episodes seeded `seed`, `seed + 1`, …
+/// (reset at each episode's start); every (raw observation, expert action,
+/// decision per [`ScriptedExpert::is_decision`]) is recorded while the env
 /// executes the action plus `noise` (see [`DaggerConfig::demo_noise`]).
 /// Returns the pairs and each episode's units.
 pub fn record_demonstrations<E: Env, R: Rng>(
@@ -317,8 +318,9 @@ impl<B: AutodiffBackend> DaggerLearner<B> {
 
     /// One round: the current clone (mixed with the expert at
     /// `expert_mix^k` in round `k`) plays `episodes_per_round` episodes on
-    /// `env`, every visited state joins the data with `expert`'s label, and
-    /// the clone is fine-tuned on the aggregate.
+    /// `env`, every visited state joins the data with `expert`'s label
+    /// (the expert reset at each episode's start), and the clone is
+    /// fine-tuned on the aggregate.
     pub fn round<E: Env, R: Rng>(
         &mut self,
         env: &mut E,

@@ -750,6 +750,24 @@ fn a_flat_fine_tune_key_names_its_new_place_with_file_and_line() {
             && err.contains("moved to ppo.fine_tune.critic_warmup_updates"),
         "{err}"
     );
+    // A task config on disk: the error points at the key's line.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("task.yaml");
+    std::fs::write(
+        &path,
+        "training: {}\nppo:\n  num_steps: 64\n  expert_coef: 1.0\n",
+    )
+    .expect("written");
+    let file = path.display().to_string();
+    let section = serde_json::json!({"num_steps": 64, "expert_coef": 1.0});
+    let err = PpoConfig::from_section(&section, &file)
+        .expect_err("a flat fine-tune key")
+        .to_string();
+    assert!(
+        err.starts_with(&format!("{file}:4:"))
+            && err.contains("ppo.expert_coef moved to ppo.fine_tune.expert_coef"),
+        "{err}"
+    );
     // The nested form parses, and its checks name the nested key.
     let yaml = "env_id: Pendulum-v1\nppo:\n  fine_tune:\n    critic_warmup_updates: 3\n";
     let run = PpoRunConfig::from_yaml_str(yaml, "configs/x.yaml").expect("nested keys");
