@@ -19,7 +19,8 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ActionKind, ActorCritic, ActorCriticConfig, Adam, AdamConfig, DaggerConfig, PolicyError, Result,
+    ActionKind, ActorCritic, ActorCriticConfig, Adam, AdamConfig, DaggerConfig, ObservationMask,
+    PolicyError, Result,
 };
 
 /// Loss for continuous actions.
@@ -58,13 +59,10 @@ pub struct BcConfig {
     /// averages it away and the clone never grasps. Default 1 (no
     /// reweighting).
     pub decision_weight: f64,
-    /// Observation features the clone must not use: they are zeroed in the
-    /// data and their input weights in the actor's first layer start at 0,
-    /// so both stay 0 (their gradient is 0). For features that merely echo
-    /// the previous action, such as a kinematic tip's velocity: a clone
-    /// that reads them learns "keep doing what you did" (the copycat
-    /// problem, Wen et al., 2020) and never turns. PPO fine-tuning from
-    /// the clone may still learn to use them. Default none.
+    /// Observation features the clone must not use ([`ObservationMask`]):
+    /// zeroed in the data, their input weights in the actor's first layer
+    /// held at 0. A PPO fine-tune of the clone masks its own
+    /// `ppo.ignore_observations`. Default none.
     pub ignore_observations: Vec<usize>,
     /// DAgger rounds after the first fit, run by [`crate::dagger()`] where
     /// an expert can relabel the clone's states. Default none.
@@ -168,14 +166,10 @@ impl Demonstrations {
         self.decisions.iter().filter(|d| **d).count()
     }
 
-    /// A copy with `features` of every observation set to 0.
-    fn without_features(&self, features: &[usize]) -> Self {
+    /// A copy with the observations masked by `mask`.
+    fn masked(&self, mask: &ObservationMask) -> Self {
         let mut out = self.clone();
-        for row in out.obs.chunks_exact_mut(self.d_obs.max(1)) {
-            for &i in features {
-                row[i] = 0.0;
-            }
-        }
+        mask.apply(&mut out.obs);
         out
     }
 
@@ -277,18 +271,17 @@ pub fn fine_tune_bc<B: AutodiffBackend, R: Rng>(
 ) -> Result<(ActorCritic<B>, BcReport)> {
     cfg.validate()?;
     data.validate(net)?;
-    if let Some(bad) = cfg.ignore_observations.iter().find(|&&i| i >= net.d_obs) {
-        return Err(PolicyError::config(
-            "bc.ignore_observations",
-            format!("feature {bad} outside 0..{}", net.d_obs),
-        ));
-    }
+    let mask = ObservationMask::new(
+        &cfg.ignore_observations,
+        net.d_obs,
+        "bc.ignore_observations",
+    )?;
     let masked;
-    let data = if cfg.ignore_observations.is_empty() {
+    let data = if mask.is_empty() {
         data
     } else {
-        model = without_inputs(model, &cfg.ignore_observations, device);
-        masked = data.without_features(&cfg.ignore_observations);
+        model = mask.mask_inputs(model, device);
+        masked = data.masked(&mask);
         &masked
     };
     let n = data.len();
@@ -346,30 +339,6 @@ pub fn fine_tune_bc<B: AutodiffBackend, R: Rng>(
     report.best_epoch = best.1;
     report.best_val_loss = best.0;
     Ok((best.2, report))
-}
-
-/// `model` with the actor's first-layer weights from `features` set to 0.
-pub(crate) fn without_inputs<B: AutodiffBackend>(
-    mut model: ActorCritic<B>,
-    features: &[usize],
-    device: &B::Device,
-) -> ActorCritic<B> {
-    if features.is_empty() {
-        return model;
-    }
-    let Some(first) = model.actor.first_mut() else {
-        return model;
-    };
-    let [d_in, _] = first.weight.dims();
-    let mut keep = vec![1.0f32; d_in];
-    for &i in features {
-        keep[i] = 0.0;
-    }
-    let keep = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(keep, [d_in, 1]), device);
-    let (id, weight, mapper) = first.weight.clone().consume();
-    let masked = Tensor::<B, 2>::from_inner(weight.inner() * keep).require_grad();
-    first.weight = burn::module::Param::from_mapped_value(id, masked, mapper);
-    model
 }
 
 /// A batch of pairs as tensors.

@@ -119,6 +119,79 @@ pub struct CheckpointMeta {
     pub weights_fnv1a64: String,
 }
 
+/// What a learner records in a checkpoint's sidecar; [`CheckpointMeta::new`]
+/// adds the format version, the git commit and (on save) the weights
+/// file's name, length and checksum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckpointState {
+    /// `ppo` or `bc`.
+    pub algorithm: String,
+    /// The algorithm's config, as it serialises.
+    pub config: serde_json::Value,
+    /// Registered env id, e.g. `CartPole-v1`.
+    pub env_id: String,
+    /// Observation space of the env.
+    pub observation_space: Space,
+    /// Action space of the env.
+    pub action_space: Space,
+    /// Shape of the network.
+    pub network: ActorCriticConfig,
+    /// Env steps taken (summed over copies; pairs seen, for BC).
+    pub global_step: u64,
+    /// Updates done (DAgger rounds, for BC).
+    pub update: u64,
+    /// Observation and reward normaliser statistics.
+    pub normalization: NormalizationState,
+    /// Adam's step count (its moments go in the weights file).
+    pub optimizer_step: u64,
+    /// The run's RNG, to continue the same random stream on resume.
+    pub rng: Option<RngState>,
+    /// Last logged metrics, by key.
+    pub metrics: BTreeMap<String, f64>,
+}
+
+impl CheckpointMeta {
+    /// The sidecar of a learner's `state`, written by the code at the
+    /// current folder's git commit. Every field of both structs is named
+    /// here (no `..`), so a new one is a compile error until it is handled.
+    pub fn new(state: CheckpointState) -> Self {
+        let CheckpointState {
+            algorithm,
+            config,
+            env_id,
+            observation_space,
+            action_space,
+            network,
+            global_step,
+            update,
+            normalization,
+            optimizer_step,
+            rng,
+            metrics,
+        } = state;
+        Self {
+            format_version: CHECKPOINT_FORMAT_VERSION,
+            algorithm,
+            config,
+            env_id,
+            observation_space,
+            action_space,
+            network,
+            global_step,
+            update,
+            normalization,
+            optimizer_step,
+            rng,
+            metrics,
+            git_commit: std::env::current_dir().ok().and_then(|d| git_commit(&d)),
+            // Filled in by `Checkpoint::save`.
+            weights_file: String::new(),
+            weights_len: 0,
+            weights_fnv1a64: String::new(),
+        }
+    }
+}
+
 /// A checkpoint in memory: sidecar plus tensors.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checkpoint {

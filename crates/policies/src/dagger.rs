@@ -15,7 +15,9 @@
 //! by round → [`dagger`], all rounds in one call.
 
 use burn::tensor::backend::AutodiffBackend;
-use envs::{Action, Env, Info, ObsNormConfig, ObsNormalizer, RunningMeanStd, Space};
+use envs::{
+    Action, Env, Info, ObsNormConfig, ObsNormalizer, RunningMeanStd, ScriptedExpert, Space,
+};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -109,10 +111,16 @@ pub struct DaggerReport {
     pub rounds: Vec<DaggerRound>,
 }
 
-/// An expert that can act from any state of `E`: given the env and whether
-/// an episode just started, the action and whether it is a decision (see
-/// [`Demonstrations::push_decision`]).
-pub type Expert<'a, E> = dyn FnMut(&E, bool) -> (Vec<f32>, bool) + 'a;
+/// `expert`'s action in `env`'s current state, written into `label`, and
+/// whether it is a decision (see [`Demonstrations::push_decision`]).
+fn expert_label<E: Env>(
+    expert: &mut dyn ScriptedExpert,
+    env: &E,
+    label: &mut [f32],
+) -> Result<bool> {
+    expert.act(env, label)?;
+    Ok(expert.is_decision(env, label))
+}
 
 /// The action bounds of a continuous-action env.
 fn action_bounds<E: Env>(env: &E) -> Result<(Vec<f32>, Vec<f32>)> {
@@ -124,13 +132,14 @@ fn action_bounds<E: Env>(env: &E) -> Result<(Vec<f32>, Vec<f32>)> {
     }
 }
 
-/// The expert plays `episodes` episodes seeded `seed`, `seed + 1`, …; every
-/// (raw observation, expert action, decision) is recorded while the env
+/// The expert plays `episodes` episodes seeded `seed`, `seed + 1`, …
+/// (reset at each episode's start); every (raw observation, expert action,
+/// decision per [`ScriptedExpert::is_decision`]) is recorded while the env
 /// executes the action plus `noise` (see [`DaggerConfig::demo_noise`]).
 /// Returns the pairs and each episode's units.
 pub fn record_demonstrations<E: Env, R: Rng>(
     env: &mut E,
-    expert: &mut Expert<'_, E>,
+    expert: &mut dyn ScriptedExpert,
     episodes: u64,
     seed: u64,
     noise: f64,
@@ -147,13 +156,13 @@ pub fn record_demonstrations<E: Env, R: Rng>(
         .map_err(|e| PolicyError::config("bc.dagger.demo_noise", e.to_string()))?;
     let mut obs = vec![0.0f32; d_obs];
     let mut executed = vec![0.0f32; low.len()];
+    let mut label = executed.clone();
     let mut units = Vec::new();
     for episode in 0..episodes {
         env.reset_into(Some(seed + episode), &mut obs)?;
-        let mut first = true;
+        expert.reset();
         loop {
-            let (label, decision) = expert(env, first);
-            first = false;
+            let decision = expert_label(expert, env, &mut label)?;
             data.push_decision(&obs, &label, decision);
             executed.copy_from_slice(&label);
             if noise > 0.0 {
@@ -180,7 +189,7 @@ pub fn record_demonstrations<E: Env, R: Rng>(
 #[allow(clippy::too_many_arguments)]
 fn rollout_round<E: Env, R: Rng>(
     env: &mut E,
-    expert: &mut Expert<'_, E>,
+    expert: &mut dyn ScriptedExpert,
     clone: &mut PolicySnapshot,
     normalizer: &ObsNormalizer,
     expert_share: f64,
@@ -194,13 +203,13 @@ fn rollout_round<E: Env, R: Rng>(
     let mut norm_obs = obs.clone();
     let mut out = ActOutput::default();
     let mut executed = vec![0.0f32; low.len()];
+    let mut label = executed.clone();
     let mut finished = Vec::with_capacity(episodes);
     for episode in 0..episodes {
         env.reset_into(Some(seed + episode as u64), &mut obs)?;
-        let mut first = true;
+        expert.reset();
         loop {
-            let (label, decision) = expert(env, first);
-            first = false;
+            let decision = expert_label(expert, env, &mut label)?;
             data.push_decision(&obs, &label, decision);
             norm_obs.copy_from_slice(&obs);
             normalizer.normalize(&mut norm_obs);
@@ -309,12 +318,13 @@ impl<B: AutodiffBackend> DaggerLearner<B> {
 
     /// One round: the current clone (mixed with the expert at
     /// `expert_mix^k` in round `k`) plays `episodes_per_round` episodes on
-    /// `env`, every visited state joins the data with `expert`'s label, and
-    /// the clone is fine-tuned on the aggregate.
+    /// `env`, every visited state joins the data with `expert`'s label
+    /// (the expert reset at each episode's start), and the clone is
+    /// fine-tuned on the aggregate.
     pub fn round<E: Env, R: Rng>(
         &mut self,
         env: &mut E,
-        expert: &mut Expert<'_, E>,
+        expert: &mut dyn ScriptedExpert,
         device: &B::Device,
         rng: &mut R,
     ) -> Result<DaggerRound> {
@@ -387,7 +397,7 @@ pub fn dagger<B: AutodiffBackend, E: Env, R: Rng>(
     net: &ActorCriticConfig,
     data: Demonstrations,
     env: &mut E,
-    expert: &mut Expert<'_, E>,
+    expert: &mut dyn ScriptedExpert,
     seed: u64,
     device: &B::Device,
     rng: &mut R,

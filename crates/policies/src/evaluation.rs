@@ -1,10 +1,9 @@
 //! Deterministic evaluation of a policy on fresh copies of an env.
 
-use envs::{Env, EpisodeRecord, ObsNormConfig, RunningMeanStd, VecAction, VecEnv};
+use envs::{Env, EpisodeRecord, ObsNormConfig, RunningMeanStd, Space, VecAction, VecEnv};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::ppo::action_bounds;
 use crate::{ActOutput, PolicyError, PolicySnapshot, Result};
 
 /// Runs `episodes` episodes of env `env_id` with the policy's mode (argmax
@@ -95,4 +94,13 @@ pub fn evaluate_episodes<E: Env>(
         records.extend(finished.into_iter().flatten());
     }
     Ok(records)
+}
+
+/// Finite bounds of a `Box` action space (infinite ones become ±f32::MAX);
+/// `None` for a discrete space.
+pub(crate) fn action_bounds(space: &Space) -> Option<(Vec<f32>, Vec<f32>)> {
+    match space {
+        Space::Discrete { .. } => None,
+        Space::Box(b) => Some((b.low.clone(), b.high.clone())),
+    }
 }

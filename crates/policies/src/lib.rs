@@ -2,7 +2,10 @@
 //! device selection (SPEC §4).
 //!
 //! - [`ActorCritic`]: the actor-critic MLPs PPO trains and BC warm-starts;
-//! - [`ppo`]: Proximal Policy Optimization in one module, top to bottom;
+//! - [`ppo`]: Proximal Policy Optimization in one module, top to bottom,
+//!   with its warm-start extras ([`FineTuneConfig`]) beside it;
+//! - [`ObservationMask`]: observation features a learner never uses (PPO
+//!   and BC);
 //! - [`bc`]: behaviour cloning from (observation, action) demonstrations;
 //! - [`Checkpoint`]: safetensors weights plus a JSON sidecar, written atomically;
 //! - [`DeviceChoice`] / [`run_on`]: the CPU backend by default, CUDA behind
@@ -19,21 +22,24 @@ mod dagger;
 mod device;
 mod error;
 mod evaluation;
-mod expert_labeller;
 mod named_tensor;
+mod observation_mask;
 mod policy_snapshot;
 pub mod ppo;
+mod ppo_run_config;
+mod ppo_update;
 mod session;
 
 pub use actor_critic::{ActionKind, ActorCritic, ActorCriticConfig, Evaluation, orthogonal};
 pub use adam::{Adam, AdamConfig};
 pub use bc::{BcConfig, BcLoss, BcReport, Demonstrations, train_bc};
 pub use checkpoint::{
-    CHECKPOINT_FORMAT_VERSION, Checkpoint, CheckpointMeta, RngState, git_commit, write_atomic,
+    CHECKPOINT_FORMAT_VERSION, Checkpoint, CheckpointMeta, CheckpointState, RngState, git_commit,
+    write_atomic,
 };
 pub use dagger::{
-    Dagger, DaggerConfig, DaggerLearner, DaggerReport, DaggerRound, Expert, dagger,
-    observation_statistics, record_demonstrations,
+    Dagger, DaggerConfig, DaggerLearner, DaggerReport, DaggerRound, dagger, observation_statistics,
+    record_demonstrations,
 };
 #[cfg(any(feature = "ndarray", feature = "flex"))]
 pub use device::{CpuAutodiff, CpuBackend};
@@ -41,11 +47,14 @@ pub use device::{CpuAutodiff, CpuBackend};
 pub use device::{CudaAutodiff, CudaBackend};
 pub use device::{DeviceChoice, WithBackend, cuda_driver_present, run_on};
 pub use error::{PolicyError, Result};
+pub(crate) use evaluation::action_bounds;
 pub use evaluation::{evaluate_episodes, evaluate_policy};
-pub use expert_labeller::ExpertLabeller;
 pub use named_tensor::{NamedTensor, export_params, import_params};
+pub use observation_mask::ObservationMask;
 pub use policy_snapshot::{ActOutput, PolicySnapshot};
-pub use ppo::{Control, Ppo, PpoConfig, PpoRunConfig, PpoUpdate, compute_gae};
+pub use ppo::{FineTuneConfig, Ppo, PpoConfig, compute_gae};
+pub use ppo_run_config::PpoRunConfig;
+pub use ppo_update::{Control, PpoUpdate};
 pub use session::{
     ClassicPpoLearner, DemoSummary, EVAL_SEED_OFFSET, TaskBcLearner, TaskPpoLearner,
 };

@@ -24,9 +24,9 @@ use rand_chacha::ChaCha8Rng;
 use runs::{EpisodeSeries, EvalSummary, Evaluation, Iteration, Learner, Scalar};
 
 use crate::{
-    ActorCriticConfig, BcConfig, BcLoss, BcReport, Checkpoint, CheckpointMeta, DaggerLearner,
-    PolicyError, PolicySnapshot, PpoConfig, Result, RngState, evaluate_episodes, export_params,
-    record_demonstrations,
+    ActorCriticConfig, BcConfig, BcLoss, BcReport, Checkpoint, CheckpointMeta, CheckpointState,
+    DaggerLearner, PolicyError, PolicySnapshot, PpoConfig, Result, RngState, evaluate_episodes,
+    export_params, record_demonstrations,
 };
 
 /// Seed offset of the DAgger rounds' episodes (round `k` adds `1000·k`);
@@ -129,7 +129,7 @@ impl<B: AutodiffBackend> TaskBcLearner<B> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let (demos, units) = record_demonstrations(
             &mut env,
-            &mut labelled(expert.as_mut()),
+            expert.as_mut(),
             demo_episodes,
             seed,
             bc.dagger.demo_noise,
@@ -198,8 +198,7 @@ impl<B: AutodiffBackend> TaskBcLearner<B> {
         let mut metrics = BTreeMap::new();
         metrics.insert("bc/best_val_loss".to_owned(), self.last_fit.best_val_loss);
         Ok(Checkpoint {
-            meta: CheckpointMeta {
-                format_version: crate::CHECKPOINT_FORMAT_VERSION,
+            meta: CheckpointMeta::new(CheckpointState {
                 algorithm: "bc".to_owned(),
                 config: serde_json::to_value(&self.bc)
                     .map_err(|e| PolicyError::config("bc", e.to_string()))?,
@@ -217,13 +216,7 @@ impl<B: AutodiffBackend> TaskBcLearner<B> {
                 optimizer_step: 0,
                 rng: Some(RngState::capture(&self.rng)),
                 metrics,
-                git_commit: std::env::current_dir()
-                    .ok()
-                    .and_then(|d| crate::git_commit(&d)),
-                weights_file: String::new(),
-                weights_len: 0,
-                weights_fnv1a64: String::new(),
-            },
+            }),
             model: export_params(self.dagger.model()),
             optimizer: Vec::new(),
         })
@@ -246,7 +239,7 @@ impl<B: AutodiffBackend> Learner for TaskBcLearner<B> {
         }
         let round = self.dagger.round(
             &mut self.env,
-            &mut labelled(self.expert.as_mut()),
+            self.expert.as_mut(),
             &self.device,
             &mut self.rng,
         )?;
@@ -318,27 +311,6 @@ impl<B: AutodiffBackend> Learner for TaskBcLearner<B> {
 fn mean_units(units: impl Iterator<Item = u32>) -> f64 {
     let (sum, n) = units.fold((0.0, 0usize), |(s, n), u| (s + f64::from(u), n + 1));
     sum / n.max(1) as f64
-}
-
-/// A scripted expert as DAgger's labeller: reset at every episode start,
-/// its action marked as a decision when its grip would open or close the
-/// gripper. The env is the expert's own task (both come from the same
-/// registry entry), so `act` cannot refuse it; were it to, the label is
-/// the all-zero "hold still".
-fn labelled(
-    expert: &mut dyn ScriptedExpert,
-) -> impl FnMut(&Box<dyn Env>, bool) -> (Vec<f32>, bool) + '_ {
-    move |env, first| {
-        if first {
-            expert.reset();
-        }
-        let mut action = vec![0.0; envs::LABOUR_ACTION_DIM];
-        if expert.act(env.as_ref(), &mut action).is_err() {
-            action.fill(0.0);
-        }
-        let decision = expert.is_decision(env.as_ref(), &action);
-        (action, decision)
-    }
 }
 
 #[cfg(test)]

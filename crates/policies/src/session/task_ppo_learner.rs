@@ -61,7 +61,7 @@ impl<B: AutodiffBackend> TaskPpoLearner<B> {
                 // exploration starts where this config says.
                 model = model.with_log_std(config.init_log_std);
             }
-            if config.anchor_coef > 0.0 {
+            if config.fine_tune.anchor_coef > 0.0 {
                 ppo = ppo.with_anchor(&model)?;
             }
             ppo = ppo.with_model(model)?;
@@ -86,8 +86,8 @@ impl<B: AutodiffBackend> TaskPpoLearner<B> {
                     })?;
             }
         }
-        if config.expert_coef > 0.0 {
-            ppo = ppo.with_expert(task_labeller(env_id, config.num_envs, seed)?)?;
+        if config.fine_tune.expert_coef > 0.0 {
+            ppo = ppo.with_experts(task_experts(env_id, config.num_envs, seed)?)?;
         }
         Ok(Self::wrap(ppo, task, yaml, env_id))
     }
@@ -107,10 +107,10 @@ impl<B: AutodiffBackend> TaskPpoLearner<B> {
         let seed = task.training.seed;
         let venv = Self::venv(&task, env_id, &yaml, &config)?;
         let mut ppo = Ppo::<B, EconEnv>::resume_with(latest, venv, device)?;
-        if config.anchor_coef > 0.0 {
+        if config.fine_tune.anchor_coef > 0.0 {
             let (path, checksum) = anchor.ok_or_else(|| {
                 PolicyError::config(
-                    "ppo.anchor_coef",
+                    "ppo.fine_tune.anchor_coef",
                     "> 0 but the run records no init_from network to anchor to",
                 )
             })?;
@@ -131,8 +131,8 @@ impl<B: AutodiffBackend> TaskPpoLearner<B> {
             let model = import_params(ppo.model().clone(), &ckpt.model_map(), device)?;
             ppo = ppo.with_anchor(&model)?;
         }
-        if config.expert_coef > 0.0 {
-            ppo = ppo.with_expert(task_labeller(env_id, config.num_envs, seed)?)?;
+        if config.fine_tune.expert_coef > 0.0 {
+            ppo = ppo.with_experts(task_experts(env_id, config.num_envs, seed)?)?;
         }
         Ok(Self::wrap(ppo, task, yaml, env_id))
     }
@@ -259,53 +259,12 @@ fn fitted_without_spread(ckpt: &Checkpoint) -> bool {
         && ckpt.meta.config.get("loss").and_then(|l| l.as_str()) == Some("mse")
 }
 
-/// The skill-1 scripted expert of `env_id` for each of `n` copies as PPO's
-/// expert labeller; copy `i`'s expert is seeded `seed + i` (at skill 1 it
-/// draws nothing that acts).
-fn task_labeller(
-    env_id: &str,
-    n: usize,
-    seed: u64,
-) -> Result<Box<dyn crate::ExpertLabeller<EconEnv>>> {
-    let experts = (0..n as u64)
+/// The skill-1 scripted expert of `env_id` for each of `n` copies (one
+/// each: an expert keeps per-episode state), copy `i`'s seeded `seed + i`
+/// (at skill 1 it draws nothing that acts), for
+/// `ppo.fine_tune.expert_coef`.
+fn task_experts(env_id: &str, n: usize, seed: u64) -> Result<Vec<Box<dyn envs::ScriptedExpert>>> {
+    Ok((0..n as u64)
         .map(|i| envs::make_expert(env_id, 1.0, seed.wrapping_add(i)))
-        .collect::<envs::Result<Vec<_>>>()?;
-    Ok(Box::new(ScriptedLabeller { experts }))
-}
-
-/// One scripted expert per env copy (an expert's state machine keeps
-/// per-episode state, so copies do not share one).
-struct ScriptedLabeller {
-    experts: Vec<Box<dyn envs::ScriptedExpert>>,
-}
-
-impl crate::ExpertLabeller<EconEnv> for ScriptedLabeller {
-    fn label(&mut self, envs: &[EconEnv], episode_start: &[bool], out: &mut [f32]) -> Result<()> {
-        let n = self.experts.len();
-        let d = envs::LABOUR_ACTION_DIM;
-        if envs.len() != n || episode_start.len() != n || out.len() != d * n {
-            return Err(PolicyError::config(
-                "ppo.num_envs",
-                format!(
-                    "{n} experts of {d} actions were given {} copies, {} episode flags and {} \
-                     label slots",
-                    envs.len(),
-                    episode_start.len(),
-                    out.len()
-                ),
-            ));
-        }
-        for (((env, expert), slot), &start) in envs
-            .iter()
-            .zip(&mut self.experts)
-            .zip(out.chunks_exact_mut(d))
-            .zip(episode_start)
-        {
-            if start {
-                expert.reset();
-            }
-            expert.act(env, slot)?;
-        }
-        Ok(())
-    }
+        .collect::<envs::Result<_>>()?)
 }

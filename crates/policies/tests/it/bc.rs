@@ -271,13 +271,6 @@ fn dagger_on_the_dishwashing_expert_aggregates_the_clones_states() {
     let cfg = small_dishwashing();
     let mut env = DishwashingEnv::new(cfg.clone()).expect("valid config");
     let mut expert = DishwashingExpert::new(1.0, 0);
-    let mut act = |env: &DishwashingEnv, first: bool| {
-        if first {
-            expert.reset();
-        }
-        let a = expert.act(env);
-        (a.to_vec(), (a[4] > 0.0) != env.gripper_closed())
-    };
     let bc = BcConfig {
         loss: BcLoss::Mse,
         decision_weight: 10.0,
@@ -291,7 +284,7 @@ fn dagger_on_the_dishwashing_expert_aggregates_the_clones_states() {
     };
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let (data, units) =
-        record_demonstrations(&mut env, &mut act, 8, 0, bc.dagger.demo_noise, &mut rng)
+        record_demonstrations(&mut env, &mut expert, 8, 0, bc.dagger.demo_noise, &mut rng)
             .expect("the expert demonstrates");
     assert!(
         units.iter().all(|u| *u == 2),
@@ -310,7 +303,14 @@ fn dagger_on_the_dishwashing_expert_aggregates_the_clones_states() {
         obs_stats,
         report,
     } = dagger::<B, _, _>(
-        &bc, &net, data, &mut env, &mut act, 1_000, &device, &mut rng,
+        &bc,
+        &net,
+        data,
+        &mut env,
+        &mut expert,
+        1_000,
+        &device,
+        &mut rng,
     )
     .expect("DAgger trains");
     // Every round adds its episodes' states (at most a minute each, 20 Hz)

@@ -4,6 +4,7 @@
 mod bc;
 mod checkpoint;
 mod ppo;
+mod regression;
 
 /// The training backend of these tests.
 pub type B = policies::CpuAutodiff;

@@ -1,6 +1,12 @@
 //! PPO learns CartPole at reduced size, and is deterministic per seed.
 
-use policies::{Control, Ppo, PpoConfig, PpoRunConfig};
+use policies::ppo::{RolloutBuffer, explained_variance};
+use policies::{Control, FineTuneConfig, Ppo, PpoConfig, PpoRunConfig, compute_gae};
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use envs::ScriptedExpert;
 
 use crate::B;
 
@@ -131,7 +137,10 @@ fn params(ppo: &Ppo<B>, prefix: &str) -> Vec<f32> {
 fn critic_warmup_updates_train_the_critic_alone_then_both() {
     let device = Default::default();
     let cfg = PpoConfig {
-        critic_warmup_updates: 2,
+        fine_tune: FineTuneConfig {
+            critic_warmup_updates: 2,
+            ..FineTuneConfig::default()
+        },
         ..cartpole_config(4 * 512)
     };
     let mut ppo = Ppo::<B>::new(cfg, "CartPole-v1", 4, &device).expect("valid run");
@@ -150,7 +159,10 @@ fn a_frozen_observation_normaliser_keeps_the_statistics_it_started_with() {
     let device = Default::default();
     let cfg = PpoConfig {
         normalize_observation: true,
-        freeze_observation_normalizer: true,
+        fine_tune: FineTuneConfig {
+            freeze_observation_normalizer: true,
+            ..FineTuneConfig::default()
+        },
         ..cartpole_config(2 * 512)
     };
     let mut ppo = Ppo::<B>::new(cfg.clone(), "CartPole-v1", 5, &device).expect("valid run");
@@ -159,7 +171,7 @@ fn a_frozen_observation_normaliser_keeps_the_statistics_it_started_with() {
     assert_eq!(ppo.venv().normalization_state().obs, Some(before.clone()));
 
     let updating = PpoConfig {
-        freeze_observation_normalizer: false,
+        fine_tune: FineTuneConfig::default(),
         ..cfg
     };
     let mut ppo = Ppo::<B>::new(updating, "CartPole-v1", 5, &device).expect("valid run");
@@ -204,14 +216,17 @@ fn an_anchored_fine_tune_stays_closer_to_its_anchor_and_reports_the_anchor_loss(
         learning_rate: 3e-3,
         anneal_lr: false,
         // An anchor is the clone only on the inputs it was trained on.
-        freeze_observation_normalizer: true,
+        fine_tune: FineTuneConfig {
+            freeze_observation_normalizer: true,
+            ..FineTuneConfig::default()
+        },
         ..run.ppo
     };
     let drift_after_updates = |cfg: PpoConfig| {
         let mut ppo = Ppo::<B>::new(cfg.clone(), "Pendulum-v1", 7, &device).expect("valid run");
         let start = ppo.model().clone();
         let mut reference = policies::PolicySnapshot::new(&start);
-        if cfg.anchor_coef > 0.0 {
+        if cfg.fine_tune.anchor_coef > 0.0 {
             ppo = ppo.with_anchor(&start).expect("same network");
         }
         let mut anchor_losses = Vec::new();
@@ -223,7 +238,10 @@ fn an_anchored_fine_tune_stays_closer_to_its_anchor_and_reports_the_anchor_loss(
     };
     let (free_drift, free_losses) = drift_after_updates(free.clone());
     let anchored = PpoConfig {
-        anchor_coef: 10.0,
+        fine_tune: FineTuneConfig {
+            anchor_coef: 10.0,
+            ..free.fine_tune.clone()
+        },
         ..free.clone()
     };
     let (anchored_drift, anchored_losses) = drift_after_updates(anchored.clone());
@@ -271,7 +289,10 @@ fn evaluation_scores_the_same_seeded_episodes_whatever_the_number_of_copies() {
 fn an_anchored_categorical_policy_compares_logits_per_state() {
     let device = Default::default();
     let cfg = PpoConfig {
-        anchor_coef: 1.0,
+        fine_tune: FineTuneConfig {
+            anchor_coef: 1.0,
+            ..FineTuneConfig::default()
+        },
         ..cartpole_config(2 * 512)
     };
     let ppo = Ppo::<B>::new(cfg, "CartPole-v1", 12, &device).expect("valid run");
@@ -285,34 +306,39 @@ fn an_anchored_categorical_policy_compares_logits_per_state() {
     assert!(ppo.step_update().expect("update 2").anchor_loss.is_some());
 }
 
-/// A Pendulum "expert" that always asks for the same torque, counting the
-/// episode starts it is told about.
+/// A Pendulum "expert" that always asks for the same torque, counting
+/// its resets (episode starts) in a counter its copies share.
 struct ConstantTorque {
     torque: f32,
-    starts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    starts: Arc<AtomicUsize>,
 }
 
 impl ConstantTorque {
-    fn boxed(torque: f32) -> Box<Self> {
-        Box::new(Self {
-            torque,
-            starts: Default::default(),
-        })
+    /// One expert per env copy, sharing one reset counter.
+    fn per_copy(torque: f32, copies: usize) -> (Vec<Box<dyn ScriptedExpert>>, Arc<AtomicUsize>) {
+        let starts = Arc::new(AtomicUsize::new(0));
+        let experts = (0..copies)
+            .map(|_| {
+                Box::new(Self {
+                    torque,
+                    starts: starts.clone(),
+                }) as Box<dyn ScriptedExpert>
+            })
+            .collect();
+        (experts, starts)
     }
 }
 
-impl policies::ExpertLabeller<Box<dyn envs::Env>> for ConstantTorque {
-    fn label(
-        &mut self,
-        envs: &[Box<dyn envs::Env>],
-        episode_start: &[bool],
-        out: &mut [f32],
-    ) -> policies::Result<()> {
-        assert_eq!(out.len(), envs.len(), "one torque per copy");
-        let starts = episode_start.iter().filter(|s| **s).count();
-        self.starts
-            .fetch_add(starts, std::sync::atomic::Ordering::Relaxed);
-        out.fill(self.torque);
+impl ScriptedExpert for ConstantTorque {
+    fn task_id(&self) -> &'static str {
+        "Pendulum-v1"
+    }
+    fn reset(&mut self) {
+        self.starts.fetch_add(1, Ordering::Relaxed);
+    }
+    fn act(&mut self, _env: &dyn envs::Env, action: &mut [f32]) -> envs::Result<()> {
+        assert_eq!(action.len(), 1, "one torque");
+        action.fill(self.torque);
         Ok(())
     }
 }
@@ -333,13 +359,16 @@ fn an_expert_term_pulls_the_actor_towards_the_expert_labels_of_its_own_states() 
         total_timesteps: 6 * run.ppo.batch_size() as u64,
         learning_rate: 3e-3,
         anneal_lr: false,
-        expert_coef: 10.0,
+        fine_tune: FineTuneConfig {
+            expert_coef: 10.0,
+            ..FineTuneConfig::default()
+        },
         ..run.ppo
     };
     let mut ppo = Ppo::<B>::new(cfg.clone(), "Pendulum-v1", 8, &device).expect("valid run");
     let before = mean_torque(&ppo);
     ppo = ppo
-        .with_expert(ConstantTorque::boxed(1.5))
+        .with_experts(ConstantTorque::per_copy(1.5, cfg.num_envs).0)
         .expect("a continuous action space");
     let mut losses = Vec::new();
     for _ in 0..6 {
@@ -362,29 +391,25 @@ fn an_expert_term_pulls_the_actor_towards_the_expert_labels_of_its_own_states() 
 
     // Pendulum's episodes are 200 steps: the expert hears of every copy's
     // first episode and of each one after (none ends on the last step).
-    let labeller = ConstantTorque::boxed(0.0);
-    let starts = labeller.starts.clone();
+    let (experts, starts) = ConstantTorque::per_copy(0.0, cfg.num_envs);
     let mut counting = Ppo::<B>::new(cfg.clone(), "Pendulum-v1", 8, &device)
         .expect("valid run")
-        .with_expert(labeller)
+        .with_experts(experts)
         .expect("a continuous action space");
     let mut episodes = 0;
     for _ in 0..6 {
         episodes += counting.step_update().expect("update").episodes.len();
     }
     assert_eq!(episodes, cfg.num_envs * (cfg.num_steps * 6 / 200));
-    assert_eq!(
-        starts.load(std::sync::atomic::Ordering::Relaxed),
-        cfg.num_envs + episodes
-    );
+    assert_eq!(starts.load(Ordering::Relaxed), cfg.num_envs + episodes);
 
     // A weight without an expert is an error, and a discrete env has no
     // labels to fit.
-    let mut orphan = Ppo::<B>::new(cfg, "CartPole-v1", 8, &device).expect("valid run");
+    let mut orphan = Ppo::<B>::new(cfg.clone(), "CartPole-v1", 8, &device).expect("valid run");
     let err = orphan.step_update().expect_err("no expert set").to_string();
     assert!(err.contains("expert_coef"), "{err}");
     let err = orphan
-        .with_expert(ConstantTorque::boxed(0.0))
+        .with_experts(ConstantTorque::per_copy(0.0, cfg.num_envs).0)
         .expect_err("discrete actions")
         .to_string();
     assert!(err.contains("continuous"), "{err}");
@@ -468,6 +493,9 @@ impl envs::Env for StepCounter {
     fn action_space(&self) -> &envs::Space {
         &self.space
     }
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
     fn reset_into(&mut self, _seed: Option<u64>, obs: &mut [f32]) -> envs::Result<envs::Info> {
         self.step = 0;
         obs[0] = 0.0;
@@ -489,21 +517,28 @@ impl envs::Env for StepCounter {
     }
 }
 
-/// Labels each state with the step count it reads from the env itself, and
-/// checks that the episode-start flags fall on step 0.
-struct StepReader;
+/// Labels each state with the step count it reads from the env itself,
+/// and checks that its resets fall on step 0.
+#[derive(Default)]
+struct StepReader {
+    just_reset: bool,
+}
 
-impl policies::ExpertLabeller<StepCounter> for StepReader {
-    fn label(
-        &mut self,
-        envs: &[StepCounter],
-        episode_start: &[bool],
-        out: &mut [f32],
-    ) -> policies::Result<()> {
-        for ((env, start), label) in envs.iter().zip(episode_start).zip(out) {
-            assert_eq!(*start, env.step == 0, "the start flag marks step 0");
-            *label = env.step as f32;
-        }
+impl ScriptedExpert for StepReader {
+    fn task_id(&self) -> &'static str {
+        "StepCounter"
+    }
+    fn reset(&mut self) {
+        self.just_reset = true;
+    }
+    fn act(&mut self, env: &dyn envs::Env, action: &mut [f32]) -> envs::Result<()> {
+        let env = env
+            .as_any()
+            .and_then(|a| a.downcast_ref::<StepCounter>())
+            .expect("a StepCounter");
+        assert_eq!(self.just_reset, env.step == 0, "the reset marks step 0");
+        self.just_reset = false;
+        action[0] = env.step as f32;
         Ok(())
     }
 }
@@ -527,12 +562,15 @@ fn expert_labels_describe_the_state_each_observation_was_taken_in() {
         num_steps: 32,
         num_minibatches: 4,
         total_timesteps: 3 * 32,
-        expert_coef: 1.0,
+        fine_tune: FineTuneConfig {
+            expert_coef: 1.0,
+            ..FineTuneConfig::default()
+        },
         ..PpoConfig::default()
     };
     let mut ppo = Ppo::<B, StepCounter>::from_venv(cfg, "StepCounter", venv, 3, &device)
         .expect("valid run")
-        .with_expert(Box::new(StepReader))
+        .with_experts((0..3).map(|_| Box::<StepReader>::default() as _).collect())
         .expect("continuous actions");
     let episodes = ppo.collect_rollout().expect("rollout");
     assert!(!episodes.is_empty(), "every copy ended episodes");
@@ -543,4 +581,201 @@ fn expert_labels_describe_the_state_each_observation_was_taken_in() {
         "label row t is obs row t's state"
     );
     assert!(buffer.obs.contains(&0.0) && buffer.obs.contains(&8.0));
+}
+
+/// A one-copy rollout with the given columns.
+fn buffer(
+    rewards: &[f32],
+    values: &[f32],
+    term: &[bool],
+    trunc: &[bool],
+    last: f32,
+) -> RolloutBuffer {
+    let t = rewards.len();
+    let mut b = RolloutBuffer::new(t, 1, 1, 1);
+    b.rewards = rewards.to_vec();
+    b.values = values.to_vec();
+    b.terminated = term.to_vec();
+    b.truncated = trunc.to_vec();
+    b.last_values = vec![last];
+    b
+}
+
+#[test]
+fn gae_matches_a_hand_computed_recursion() {
+    let (g, l) = (0.9f64, 0.8f64);
+    let b = buffer(
+        &[1.0, 2.0, 3.0],
+        &[0.5, 0.25, 1.0],
+        &[false; 3],
+        &[false; 3],
+        2.0,
+    );
+    let (adv, ret) = compute_gae(&b, g, l);
+    let (g, l) = (g as f32, l as f32);
+    let d2 = 3.0 + g * 2.0 - 1.0;
+    let d1 = 2.0 + g * 1.0 - 0.25;
+    let d0 = 1.0 + g * 0.25 - 0.5;
+    let a2 = d2;
+    let a1 = d1 + g * l * a2;
+    let a0 = d0 + g * l * a1;
+    for (got, want) in adv.iter().zip([a0, a1, a2]) {
+        assert!((got - want).abs() < 1e-6, "{got} vs {want}");
+    }
+    assert!((ret[0] - (a0 + 0.5)).abs() < 1e-6);
+}
+
+#[test]
+fn gae_does_not_bootstrap_past_termination() {
+    let b = buffer(
+        &[1.0, 1.0],
+        &[0.0, 5.0],
+        &[true, false],
+        &[false, false],
+        7.0,
+    );
+    let (adv, _) = compute_gae(&b, 0.99, 0.95);
+    // Step 0 terminated: no next value, no chaining into step 1.
+    assert!((adv[0] - 1.0).abs() < 1e-6);
+    assert!((adv[1] - (1.0 + 0.99 * 7.0 - 5.0)).abs() < 1e-5);
+}
+
+#[test]
+fn gae_bootstraps_value_on_truncation() {
+    let mut b = buffer(
+        &[1.0, 1.0],
+        &[0.0, 5.0],
+        &[false, false],
+        &[true, false],
+        7.0,
+    );
+    b.final_values = vec![10.0, 0.0];
+    let (adv, _) = compute_gae(&b, 0.5, 0.95);
+    // Truncated: bootstrap from V(final obs) = 10, but do not chain into
+    // the next episode's advantage.
+    assert!((adv[0] - (1.0 + 0.5 * 10.0)).abs() < 1e-6, "{}", adv[0]);
+}
+
+#[test]
+fn gae_chains_per_env_in_a_vector_rollout() {
+    // Two copies interleaved [t, i]; copy 1 terminates at t = 0.
+    let mut b = RolloutBuffer::new(2, 2, 1, 1);
+    b.rewards = vec![1.0, 2.0, 3.0, 4.0];
+    b.values = vec![0.0; 4];
+    b.terminated = vec![false, true, false, false];
+    b.last_values = vec![0.0, 0.0];
+    let (adv, _) = compute_gae(&b, 1.0, 1.0);
+    assert_eq!(adv, vec![4.0, 2.0, 3.0, 4.0]);
+}
+
+#[test]
+fn explained_variance_is_one_for_perfect_values_and_zero_for_the_mean() {
+    let y = [1.0, 2.0, 3.0, 4.0];
+    assert!((explained_variance(&y, &y) - 1.0).abs() < 1e-12);
+    assert!(explained_variance(&[2.5; 4], &y).abs() < 1e-12);
+}
+
+#[test]
+fn learning_rate_anneals_linearly_to_zero() {
+    let cfg = PpoConfig {
+        total_timesteps: 512 * 10,
+        ..PpoConfig::default()
+    };
+    assert_eq!(cfg.num_updates(), 10);
+    assert!((cfg.learning_rate_at(1) - 2.5e-4).abs() < 1e-15);
+    assert!((cfg.learning_rate_at(6) - 2.5e-4 * 0.5).abs() < 1e-15);
+    assert!((cfg.learning_rate_at(10) - 2.5e-5).abs() < 1e-15);
+}
+
+#[test]
+fn config_rejects_minibatches_that_do_not_divide_the_batch() {
+    let cfg = PpoConfig {
+        num_minibatches: 3,
+        ..PpoConfig::default()
+    };
+    let err = cfg
+        .validate()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("ppo.num_minibatches"), "{err}");
+}
+
+#[test]
+fn task_config_ppo_section_is_parsed_strictly() {
+    let ok = serde_json::json!({"clip_coef": 0.1, "num_envs": 8});
+    let cfg = PpoConfig::from_section(&ok, "configs/dishwashing.yaml").expect("valid section");
+    assert_eq!((cfg.clip_coef, cfg.num_envs, cfg.num_steps), (0.1, 8, 128));
+    let bad = serde_json::json!({"clip_coeff": 0.1});
+    let err = PpoConfig::from_section(&bad, "configs/dishwashing.yaml")
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("clip_coeff") && err.contains("dishwashing.yaml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn run_config_rejects_unknown_keys() {
+    let yaml = "env_id: CartPole-v1\nppo:\n  learning_rat: 0.1\n";
+    let err = PpoRunConfig::from_yaml_str(yaml, "configs/x.yaml")
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("learning_rat"), "{err}");
+    assert!(err.contains("configs/x.yaml"), "{err}");
+}
+
+#[test]
+fn a_flat_fine_tune_key_names_its_new_place_with_file_and_line() {
+    let yaml = "env_id: Pendulum-v1\nppo:\n  num_envs: 4\n  anchor_coef: 1.0\n";
+    let err = PpoRunConfig::from_yaml_str(yaml, "configs/x.yaml")
+        .expect_err("a flat fine-tune key")
+        .to_string();
+    assert!(
+        err.starts_with("configs/x.yaml:4:")
+            && err.contains("ppo.anchor_coef moved to ppo.fine_tune.anchor_coef"),
+        "{err}"
+    );
+    // A task config's section, whose file cannot be read back here.
+    let section = serde_json::json!({"critic_warmup_updates": 3});
+    let err = PpoConfig::from_section(&section, "no/such/task.yaml")
+        .expect_err("a flat fine-tune key")
+        .to_string();
+    assert!(
+        err.contains("no/such/task.yaml")
+            && err.contains("ppo.critic_warmup_updates")
+            && err.contains("moved to ppo.fine_tune.critic_warmup_updates"),
+        "{err}"
+    );
+    // A task config on disk: the error points at the key's line.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("task.yaml");
+    std::fs::write(
+        &path,
+        "training: {}\nppo:\n  num_steps: 64\n  expert_coef: 1.0\n",
+    )
+    .expect("written");
+    let file = path.display().to_string();
+    let section = serde_json::json!({"num_steps": 64, "expert_coef": 1.0});
+    let err = PpoConfig::from_section(&section, &file)
+        .expect_err("a flat fine-tune key")
+        .to_string();
+    assert!(
+        err.starts_with(&format!("{file}:4:"))
+            && err.contains("ppo.expert_coef moved to ppo.fine_tune.expert_coef"),
+        "{err}"
+    );
+    // The nested form parses, and its checks name the nested key.
+    let yaml = "env_id: Pendulum-v1\nppo:\n  fine_tune:\n    critic_warmup_updates: 3\n";
+    let run = PpoRunConfig::from_yaml_str(yaml, "configs/x.yaml").expect("nested keys");
+    assert_eq!(run.ppo.fine_tune.critic_warmup_updates, 3);
+    let yaml = "env_id: Pendulum-v1\nppo:\n  normalize_observation: true\n  fine_tune:\n    \
+                anchor_coef: 1.0\n";
+    let err = PpoRunConfig::from_yaml_str(yaml, "configs/x.yaml")
+        .expect_err("an anchor on a moving normaliser")
+        .to_string();
+    assert!(err.contains("ppo.fine_tune.anchor_coef"), "{err}");
 }

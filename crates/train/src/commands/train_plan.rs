@@ -181,18 +181,18 @@ fn fresh_plan(args: &TrainArgs, device: DeviceChoice) -> Result<Plan> {
     };
     args.refuse_reward_overrides()?;
     ensure!(
-        cfg.ppo.anchor_coef == 0.0,
-        "{}: ppo.anchor_coef anchors the fine-tune of a task run's behaviour clone; \
+        cfg.ppo.fine_tune.anchor_coef == 0.0,
+        "{}: ppo.fine_tune.anchor_coef anchors the fine-tune of a task run's behaviour clone; \
          classic-control runs take none (expected 0, got {})",
         config_path.display(),
-        cfg.ppo.anchor_coef
+        cfg.ppo.fine_tune.anchor_coef
     );
     ensure!(
-        cfg.ppo.expert_coef == 0.0,
-        "{}: ppo.expert_coef clones a labour task's scripted expert; \
+        cfg.ppo.fine_tune.expert_coef == 0.0,
+        "{}: ppo.fine_tune.expert_coef clones a labour task's scripted expert; \
          classic-control runs have none (expected 0, got {})",
         config_path.display(),
-        cfg.ppo.expert_coef
+        cfg.ppo.fine_tune.expert_coef
     );
     if let Some(env) = &args.env {
         cfg.env_id.clone_from(env);
@@ -505,10 +505,10 @@ fn fresh_task_plan(
             .max(1),
     };
     ensure!(
-        algorithm != "ppo" || ppo.anchor_coef == 0.0 || args.init_from.is_some(),
-        "{file}: ppo.anchor_coef {} anchors the policy to the network it starts from; \
+        algorithm != "ppo" || ppo.fine_tune.anchor_coef == 0.0 || args.init_from.is_some(),
+        "{file}: ppo.fine_tune.anchor_coef {} anchors the policy to the network it starts from; \
          give that network with --init-from",
-        ppo.anchor_coef
+        ppo.fine_tune.anchor_coef
     );
     let mut init_from_fnv1a64 = None;
     let init_from = match &args.init_from {

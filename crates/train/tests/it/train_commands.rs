@@ -174,11 +174,11 @@ fn bad_training_inputs_fail_with_one_line_and_leave_no_run_folder() {
         let path = tmp.path().join(format!("{key}_cartpole.yaml"));
         let text = std::fs::read_to_string(&config).unwrap().replace(
             "  normalize_observation: false",
-            &format!("  normalize_observation: false\n  {key}: 1.0"),
+            &format!("  normalize_observation: false\n  fine_tune:\n    {key}: 1.0"),
         );
         std::fs::write(&path, text).unwrap();
         let p = path.display().to_string();
-        assert!(refused(&["--config", &p]).contains(&format!("ppo.{key}")));
+        assert!(refused(&["--config", &p]).contains(&format!("ppo.fine_tune.{key}")));
     }
     assert!(refused(&[]).contains("--config"));
 }

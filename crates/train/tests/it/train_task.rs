@@ -223,7 +223,8 @@ fn bad_task_overrides_fail_with_one_line_and_leave_no_run_folder() {
     let text = std::fs::read_to_string(&config).unwrap();
     let text = text.replace(
         "  update_epochs: 2",
-        "  update_epochs: 2\n  anchor_coef: 1.0\n  freeze_observation_normalizer: true",
+        "  update_epochs: 2\n  fine_tune:\n    anchor_coef: 1.0\n    \
+         freeze_observation_normalizer: true",
     );
     std::fs::write(&anchored, text).unwrap();
     let run = tmp.path().join("run");
@@ -238,7 +239,7 @@ fn bad_task_overrides_fail_with_one_line_and_leave_no_run_folder() {
     assert!(!out.status.success());
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(
-        err.contains("ppo.anchor_coef") && err.contains("--init-from"),
+        err.contains("ppo.fine_tune.anchor_coef") && err.contains("--init-from"),
         "{err}"
     );
     assert!(!run.exists(), "the anchored run left a run folder");
@@ -253,8 +254,8 @@ fn behaviour_cloning_logs_each_dagger_round_and_its_checkpoint_warm_starts_ppo()
     // own states and, like the clone, never sees the arm's velocity.
     let mut text = std::fs::read_to_string(&config).unwrap().replace(
         "  update_epochs: 2",
-        "  update_epochs: 2\n  anchor_coef: 10.0\n  freeze_observation_normalizer: true\n  \
-         expert_coef: 1.0\n  ignore_observations: [5, 6, 7, 8]",
+        "  update_epochs: 2\n  ignore_observations: [5, 6, 7, 8]\n  fine_tune:\n    \
+         anchor_coef: 10.0\n    freeze_observation_normalizer: true\n    expert_coef: 1.0",
     );
     text.push_str(
         "bc:\n  loss: mse\n  max_epochs: 5\n  dagger:\n    rounds: 2\n    \
