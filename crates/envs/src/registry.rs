@@ -10,6 +10,14 @@
 use crate::{CartPole, Env, EnvError, Pendulum, Result, ScriptedExpert, TimeLimit};
 use std::path::Path;
 
+/// Builds a labour task's env from the `env:` section of a task config's
+/// text (`file` names it in errors).
+pub type TaskFromYaml = fn(&str, &str) -> Result<Box<dyn Env>>;
+
+/// Builds a labour task's scripted expert at a skill in [0, 1] with its own
+/// random stream (seed).
+pub type ExpertFactory = fn(f32, u64) -> Box<dyn ScriptedExpert>;
+
 /// One registered environment.
 #[derive(Debug, Clone, Copy)]
 pub struct EnvSpec {
@@ -26,10 +34,10 @@ pub struct EnvSpec {
     pub entry_point: fn(Option<&Path>) -> Result<Box<dyn Env>>,
     /// Labour tasks: builds the env from the `env:` section of a task
     /// config's text (`file` names it in errors).
-    pub task_from_yaml: Option<fn(&str, &str) -> Result<Box<dyn Env>>>,
+    pub task_from_yaml: Option<TaskFromYaml>,
     /// Labour tasks: the scripted expert at a skill in [0, 1] with its own
     /// random stream (seed).
-    pub expert: Option<fn(f32, u64) -> Box<dyn ScriptedExpert>>,
+    pub expert: Option<ExpertFactory>,
 }
 
 const REGISTRY: &[EnvSpec] = &[

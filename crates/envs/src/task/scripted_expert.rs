@@ -28,6 +28,27 @@ pub trait ScriptedExpert: Send {
     }
 }
 
+/// [`ScriptedExpert::act`] for an expert whose own `act` takes its task
+/// `T`: finds `T` under `env`'s wrappers, acts, and writes the action into
+/// `action` (of the action's length). `expert` names it in errors.
+pub(crate) fn act_on_task<T: 'static, const N: usize>(
+    env: &dyn Env,
+    expert: &'static str,
+    action: &mut [f32],
+    act: impl FnOnce(&T) -> [f32; N],
+) -> Result<()> {
+    let a = act(task_of::<T>(env, expert)?);
+    if action.len() != N {
+        return Err(EnvError::InvalidAction {
+            env: env.id().to_string(),
+            expected: format!("an action buffer of length {N}"),
+            got: format!("length {}", action.len()),
+        });
+    }
+    action.copy_from_slice(&a);
+    Ok(())
+}
+
 /// `env`'s concrete task `T` under its wrappers, or the error an expert of
 /// `T` gives for any other env.
 pub(crate) fn task_of<'a, T: 'static>(env: &'a dyn Env, expert: &'static str) -> Result<&'a T> {

@@ -1,7 +1,9 @@
 //! Gymnasium's `ClipAction`: accept any finite continuous action and clip it
 //! into the wrapped env's box.
 
-use crate::{Action, BoxSpace, Env, EnvError, Info, Result, RgbFrame, Space, Transition};
+use super::Wrapper;
+use super::wrapper::wraps;
+use crate::{Action, BoxSpace, Env, EnvError, Result, Space, Transition};
 
 /// Clips each action element to the inner box bounds. The outer action
 /// space is the same shape, unbounded.
@@ -37,52 +39,43 @@ impl<E: Env> ClipAction<E> {
             scratch: vec![0.0; n],
         })
     }
+}
 
-    /// The wrapped env.
-    pub fn inner(&self) -> &E {
-        &self.env
+impl<E: Env> Wrapper for ClipAction<E> {
+    wraps!(env);
+    fn wrapped_action_space(&self) -> &Space {
+        &self.action_space
+    }
+    fn wrapped_step(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
+        map_box_action(
+            &self.action_space,
+            self.env.id(),
+            &self.inner_box,
+            action,
+            &mut self.scratch,
+            |x, lo, hi| x.clamp(lo, hi),
+        )?;
+        self.env.step_into(Action::Continuous(&self.scratch), obs)
     }
 }
 
-impl<E: Env> Env for ClipAction<E> {
-    fn id(&self) -> &str {
-        self.env.id()
+/// Checks `action` against the `outer` box (of env `id`) and writes
+/// `f(x, low, high)` of each element and the `inner` box's bounds into
+/// `scratch`: the action an action wrapper passes on.
+pub(crate) fn map_box_action(
+    outer: &Space,
+    id: &str,
+    inner: &BoxSpace,
+    action: Action<'_>,
+    scratch: &mut [f32],
+    f: impl Fn(f32, f32, f32) -> f32,
+) -> Result<()> {
+    outer.check_action(id, action)?;
+    let Action::Continuous(a) = action else {
+        unreachable!("check_action accepts only continuous actions for a box")
+    };
+    for (((s, x), lo), hi) in scratch.iter_mut().zip(a).zip(&inner.low).zip(&inner.high) {
+        *s = f(*x, *lo, *hi);
     }
-    fn observation_space(&self) -> &Space {
-        self.env.observation_space()
-    }
-    fn action_space(&self) -> &Space {
-        &self.action_space
-    }
-    fn reset_into(&mut self, seed: Option<u64>, obs: &mut [f32]) -> Result<Info> {
-        self.env.reset_into(seed, obs)
-    }
-    fn step_into(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
-        self.action_space.check_action(self.env.id(), action)?;
-        let Action::Continuous(a) = action else {
-            unreachable!("check_action accepts only continuous actions for a box")
-        };
-        for (((s, x), lo), hi) in self
-            .scratch
-            .iter_mut()
-            .zip(a)
-            .zip(&self.inner_box.low)
-            .zip(&self.inner_box.high)
-        {
-            *s = x.clamp(*lo, *hi);
-        }
-        self.env.step_into(Action::Continuous(&self.scratch), obs)
-    }
-    fn render(&mut self) -> Option<RgbFrame> {
-        self.env.render()
-    }
-    fn set_state(&mut self, state: &[f64]) -> Result<()> {
-        self.env.set_state(state)
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        self.env.as_any()
-    }
-    fn as_labour_task(&self) -> Option<&dyn crate::LabourTask> {
-        self.env.as_labour_task()
-    }
+    Ok(())
 }

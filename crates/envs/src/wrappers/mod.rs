@@ -1,4 +1,5 @@
-//! Wrappers in Gymnasium's style: each holds an env and is an env.
+//! Wrappers in Gymnasium's style: each holds an env and is an env, by
+//! implementing [`Wrapper`], whose blanket impl forwards [`Env`](crate::Env).
 
 mod clip_action;
 mod economic_reward_wrapper;
@@ -11,6 +12,7 @@ mod rescale_action;
 mod reward_normalizer;
 mod running_mean_std;
 mod time_limit;
+mod wrapper;
 
 pub(crate) use episode_record::EpisodeAccumulator;
 
@@ -25,3 +27,4 @@ pub use rescale_action::RescaleAction;
 pub use reward_normalizer::{RewardNormConfig, RewardNormalizer};
 pub use running_mean_std::RunningMeanStd;
 pub use time_limit::TimeLimit;
+pub use wrapper::Wrapper;

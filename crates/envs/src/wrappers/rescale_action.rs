@@ -1,7 +1,10 @@
 //! Gymnasium's `RescaleAction`: the policy acts in `[min, max]` (e.g.
 //! `[-1, 1]`) and the wrapper maps linearly onto the env's box.
 
-use crate::{Action, BoxSpace, Env, EnvError, Info, Result, RgbFrame, Space, Transition};
+use super::Wrapper;
+use super::clip_action::map_box_action;
+use super::wrapper::wraps;
+use crate::{Action, BoxSpace, Env, EnvError, Result, Space, Transition};
 
 /// Affine map from `[min_action, max_action]` to the inner box
 /// `[low, high]`, element-wise. Values outside `[min, max]` map outside
@@ -55,54 +58,24 @@ impl<E: Env> RescaleAction<E> {
             scratch: vec![0.0; n],
         })
     }
-
-    /// The wrapped env.
-    pub fn inner(&self) -> &E {
-        &self.env
-    }
 }
 
-impl<E: Env> Env for RescaleAction<E> {
-    fn id(&self) -> &str {
-        self.env.id()
-    }
-    fn observation_space(&self) -> &Space {
-        self.env.observation_space()
-    }
-    fn action_space(&self) -> &Space {
+impl<E: Env> Wrapper for RescaleAction<E> {
+    wraps!(env);
+    fn wrapped_action_space(&self) -> &Space {
         &self.action_space
     }
-    fn reset_into(&mut self, seed: Option<u64>, obs: &mut [f32]) -> Result<Info> {
-        self.env.reset_into(seed, obs)
-    }
-    fn step_into(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
-        self.action_space.check_action(self.env.id(), action)?;
-        let Action::Continuous(a) = action else {
-            unreachable!("check_action accepts only continuous actions for a box")
-        };
-        let span = self.max_action - self.min_action;
-        for (((s, x), lo), hi) in self
-            .scratch
-            .iter_mut()
-            .zip(a)
-            .zip(&self.inner_box.low)
-            .zip(&self.inner_box.high)
-        {
-            *s = lo + (hi - lo) * ((x - self.min_action) / span);
-        }
+    fn wrapped_step(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
+        let (min, span) = (self.min_action, self.max_action - self.min_action);
+        map_box_action(
+            &self.action_space,
+            self.env.id(),
+            &self.inner_box,
+            action,
+            &mut self.scratch,
+            |x, lo, hi| lo + (hi - lo) * ((x - min) / span),
+        )?;
         self.env.step_into(Action::Continuous(&self.scratch), obs)
-    }
-    fn render(&mut self) -> Option<RgbFrame> {
-        self.env.render()
-    }
-    fn set_state(&mut self, state: &[f64]) -> Result<()> {
-        self.env.set_state(state)
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        self.env.as_any()
-    }
-    fn as_labour_task(&self) -> Option<&dyn crate::LabourTask> {
-        self.env.as_labour_task()
     }
 }
 
