@@ -20,6 +20,7 @@
 //! `[vx, vy, vz, yaw_rate, grip]`, as in dishwashing: velocities scale to
 //! `max_speed_m_s` and `max_yaw_rate_rad_s`; `grip > 0` closes. Closing
 //! within 3 cm of a brick's grasp point (centre of its top face) grasps it.
+//! The arm holds still during the step in which the gripper closes.
 //!
 //! # Observation: `Box`, 34 values
 //!
@@ -258,7 +259,6 @@ impl PickPlaceTask for BricklayingTask {
     const ZONE_HALF: f32 = MORTAR_HALF;
     const REST_SPEED: f32 = 0.02;
     const REST_ANGULAR_SPEED: f32 = 0.2;
-    const HOLDS_STILL_ON_CLOSE: bool = false;
 
     fn params(&self) -> PickPlaceParams {
         self.cfg.params()

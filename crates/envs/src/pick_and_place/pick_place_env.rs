@@ -173,7 +173,7 @@ impl<T: PickPlaceTask> PickPlaceEnv<T> {
         // The arm holds still for the control period in which the fingers
         // close (a real arm does not move while its gripper actuates): a
         // fixed joint made to a moving tip would yank the object along.
-        if closing && T::HOLDS_STILL_ON_CLOSE {
+        if closing {
             physics.effector.command(0.0, 0.0, 0.0, 0.0);
         } else {
             physics.effector.command(a[0], a[1], a[2], a[3]);
@@ -431,4 +431,41 @@ pub(crate) fn expert_episodes(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{BricklayingConfig, BricklayingEnv, DishwashingConfig, DishwashingEnv};
+
+    /// Steps `[1, 1, 1, 1, grip]` twice from reset; returns the tip's
+    /// moves (m) in the two steps.
+    fn tip_moves(env: &mut dyn Env, grips: [f32; 2]) -> [f32; 2] {
+        let mut obs = vec![0.0; env.observation_space().flat_size()];
+        env.reset_into(Some(0), &mut obs).expect("reset");
+        grips.map(|grip| {
+            let before = env.as_labour_task().expect("labour task").tip_position();
+            env.step_into(Action::Continuous(&[1.0, 1.0, 1.0, 1.0, grip]), &mut obs)
+                .expect("step");
+            let after = env.as_labour_task().expect("labour task").tip_position();
+            after.distance(before)
+        })
+    }
+
+    #[test]
+    fn the_arm_holds_still_while_the_gripper_closes_in_both_tasks() {
+        let tasks: Vec<Box<dyn Env>> = vec![
+            Box::new(DishwashingEnv::new(DishwashingConfig::default()).expect("env")),
+            Box::new(BricklayingEnv::new(BricklayingConfig::default()).expect("env")),
+        ];
+        for mut env in tasks {
+            // Closing: held still; already closed: moves at full speed.
+            let [closing, closed] = tip_moves(env.as_mut(), [1.0, 1.0]);
+            assert_eq!(closing, 0.0, "{}", env.id());
+            assert!(closed > 0.01, "{}: {closed}", env.id());
+            // Open: moves in both steps.
+            let [first, second] = tip_moves(env.as_mut(), [-1.0, -1.0]);
+            assert!(first > 0.01 && second > 0.01, "{}", env.id());
+        }
+    }
 }

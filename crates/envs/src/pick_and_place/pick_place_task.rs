@@ -54,9 +54,6 @@ pub trait PickPlaceTask: std::fmt::Debug + Send + 'static {
     const REST_SPEED: f32;
     /// … this angular speed (rad/s) an object counts as at rest.
     const REST_ANGULAR_SPEED: f32;
-    /// Whether the arm holds still in the control period in which the
-    /// gripper closes. (Transitional: every task will; bricklaying did not.)
-    const HOLDS_STILL_ON_CLOSE: bool = true;
 
     /// The shared parameters from the task's config.
     fn params(&self) -> PickPlaceParams;
