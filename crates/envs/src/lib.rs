@@ -58,7 +58,8 @@ pub use task::{
 };
 pub use vec_env::{NormalizationState, VecAction, VecEnv};
 pub use wrappers::{
-    ClipAction, EconomicRewardWrapper, EpisodeRecord, EpisodeStatistics, NormalizeObservation,
-    NormalizeReward, ObsNormConfig, ObsNormalizer, RescaleAction, RewardNormConfig,
-    RewardNormalizer, RunningMeanStd, StepRewardComponents, TimeLimit, Wrapper,
+    BoxActionMap, BoxActionWrapper, ClipAction, ClipMap, EconomicRewardWrapper, EpisodeRecord,
+    EpisodeStatistics, NormalizeObservation, NormalizeReward, ObsNormConfig, ObsNormalizer,
+    RescaleAction, RescaleMap, RewardNormConfig, RewardNormalizer, RunningMeanStd,
+    StepRewardComponents, TimeLimit, Wrapper,
 };

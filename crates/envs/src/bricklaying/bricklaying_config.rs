@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
-use crate::pick_and_place::{PickPlaceParams, invalid_env_field};
-use crate::task::env_yaml_constructors;
+use crate::pick_and_place::invalid_env_field;
+use crate::task::labour_config_methods;
 
 /// Environment id used in errors and the registry.
 pub const BRICKLAYING_ID: &str = "bricklaying";
@@ -67,7 +67,7 @@ impl Default for BricklayingConfig {
     }
 }
 
-env_yaml_constructors!(BricklayingConfig);
+labour_config_methods!(BricklayingConfig, env: super::BricklayingEnv, process_time: mortar_time_s);
 
 impl BricklayingConfig {
     /// Number of bricks in the wall (and on the pallet).
@@ -75,20 +75,6 @@ impl BricklayingConfig {
         (0..self.courses)
             .map(|k| self.bricks_per_course.saturating_sub(k))
             .sum()
-    }
-
-    /// The parameters the pick-and-place core shares with other tasks.
-    pub fn params(&self) -> PickPlaceParams {
-        PickPlaceParams {
-            control_period_s: self.control_period_s,
-            physics_substeps: self.physics_substeps,
-            episode_seconds: self.episode_seconds,
-            settle_time_s: self.settle_time_s,
-            process_time_s: self.mortar_time_s,
-            max_speed_m_s: self.max_speed_m_s,
-            max_yaw_rate_rad_s: self.max_yaw_rate_rad_s,
-            shaping_weight: self.shaping_weight,
-        }
     }
 
     /// Checks every field's range; the error names the field.

@@ -10,7 +10,7 @@ use rapier3d::math::Vector;
 
 use super::BricklayingEnv;
 use super::bricklaying_env::{BRICK_HALF, BrickStatus, half_turn_error};
-use crate::pick_and_place::{CarryPlan, ExpertSkill, route, velocity_towards};
+use crate::pick_and_place::{ExpertSkill, route, velocity_towards};
 
 const GAIN: f32 = 5.0;
 const YAW_GAIN: f32 = 4.0;
@@ -21,33 +21,18 @@ const AIM_TOL: f32 = 0.004;
 /// A scripted bricklayer of a given skill.
 #[derive(Debug, Clone)]
 pub struct BricklayingExpert {
-    skill: ExpertSkill,
-    plan: CarryPlan,
+    worker: ExpertSkill,
 }
 
 impl BricklayingExpert {
-    /// An expert with `skill` (clamped to [0, 1]) and its own random stream.
-    pub fn new(skill: f32, seed: u64) -> Self {
-        Self {
-            skill: ExpertSkill::new(skill, seed),
-            plan: CarryPlan::default(),
-        }
-    }
-
-    /// Forgets per-episode state; call after each reset.
-    pub fn reset(&mut self) {
-        self.skill.reset();
-        self.plan = CarryPlan::default();
-    }
-
     /// The action `[vx, vy, vz, yaw_rate, grip]` for the env's current state.
     pub fn act(&mut self, env: &BricklayingEnv) -> [f32; 5] {
-        if let Some(pause) = self.skill.pause(env.gripper_closed()) {
+        if let Some(pause) = self.worker.pause(env.gripper_closed()) {
             return pause;
         }
         let cfg = env.config();
         let max_speed = cfg.max_speed_m_s;
-        let speed_cap = self.skill.speed_cap(max_speed);
+        let speed_cap = self.worker.speed_cap(max_speed);
         let tip = env.tip_position();
         let bricks = env.bricks();
         let mut yaw_rate = 0.0;
@@ -60,23 +45,25 @@ impl BricklayingExpert {
                 if !b.buttered {
                     (route(tip, env.mortar_center() + offset, clear), 1.0)
                 } else if self
-                    .plan
-                    .lingering(&self.skill, cfg.mortar_time_s, cfg.control_period_s)
+                    .worker
+                    .lingering(cfg.mortar_time_s, cfg.control_period_s)
                 {
                     (tip, 1.0)
                 } else if let Some(t) = env.next_target() {
-                    if !self.plan.carry_decided {
-                        self.plan.carry_decided = true;
-                        self.plan.aim_offset = self.skill.aim_offset();
-                        self.plan.drop_at = self.skill.drop_fraction(0.06);
+                    if !self.worker.plan.carry_decided {
+                        self.worker.plan.carry_decided = true;
+                        self.worker.plan.aim_offset = self.worker.aim_offset();
+                        self.worker.decide_drop(0.06);
                     }
                     let yaw_err = half_turn_error(b.yaw);
                     yaw_rate = -YAW_GAIN * yaw_err;
-                    let release =
-                        env.targets()[t] + Vector::new(0.0, 0.003, 0.0) + self.plan.aim_offset;
+                    let release = env.targets()[t]
+                        + Vector::new(0.0, 0.003, 0.0)
+                        + self.worker.plan.aim_offset;
                     let goal = release + offset;
                     let horizontal = Vector::new(goal.x - tip.x, 0.0, goal.z - tip.z).length();
                     let dropping = self
+                        .worker
                         .plan
                         .drop_at
                         .is_some_and(|f| horizontal < 0.8 * f + 0.05 && bottom > 0.12);
@@ -96,7 +83,7 @@ impl BricklayingExpert {
                 }
             }
             None => {
-                self.plan.end_carry();
+                self.worker.plan.end_carry();
                 if env.gripper_closed() {
                     return [0.0, 0.0, 0.0, 0.0, -1.0];
                 }
@@ -106,9 +93,9 @@ impl BricklayingExpert {
                             && (b.position.z - env.targets()[0].z).abs() > 0.1
                     })
                 };
-                if !self.plan.target.is_some_and(valid) {
+                if !self.worker.plan.target.is_some_and(valid) {
                     // Top layer first, then the nearest.
-                    self.plan.target = bricks
+                    self.worker.plan.target = bricks
                         .iter()
                         .enumerate()
                         .filter(|(i, _)| valid(*i))
@@ -125,7 +112,7 @@ impl BricklayingExpert {
                         })
                         .map(|(i, _)| i);
                 }
-                match self.plan.target {
+                match self.worker.plan.target {
                     Some(i) => {
                         let goal = bricks[i].grasp_point();
                         if goal.distance(tip) < AIM_TOL * 1.5 {
@@ -140,7 +127,7 @@ impl BricklayingExpert {
         };
         let v = velocity_towards(tip, goal, GAIN, speed_cap);
         let yaw_rate = yaw_rate / cfg.max_yaw_rate_rad_s;
-        self.skill
+        self.worker
             .action(v, max_speed, yaw_rate, grip, (goal - tip).length())
     }
 
@@ -150,21 +137,4 @@ impl BricklayingExpert {
     }
 }
 
-impl crate::ScriptedExpert for BricklayingExpert {
-    fn task_id(&self) -> &'static str {
-        super::BRICKLAYING_ID
-    }
-
-    fn reset(&mut self) {
-        BricklayingExpert::reset(self);
-    }
-
-    fn act(&mut self, env: &dyn crate::Env, action: &mut [f32]) -> crate::Result<()> {
-        crate::task::act_on_task(
-            env,
-            "BricklayingExpert::act",
-            action,
-            |task: &BricklayingEnv| BricklayingExpert::act(self, task),
-        )
-    }
-}
+crate::task::scripted_expert!(BricklayingExpert on BricklayingEnv);

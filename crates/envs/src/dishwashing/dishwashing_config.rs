@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
-use crate::pick_and_place::{PickPlaceParams, invalid_env_field};
-use crate::task::env_yaml_constructors;
+use crate::pick_and_place::invalid_env_field;
+use crate::task::labour_config_methods;
 
 /// Environment id used in errors and the registry.
 pub const DISHWASHING_ID: &str = "dishwashing";
@@ -91,23 +91,9 @@ impl Default for DishwashingConfig {
     }
 }
 
-env_yaml_constructors!(DishwashingConfig);
+labour_config_methods!(DishwashingConfig, env: super::DishwashingEnv, process_time: wash_time_s);
 
 impl DishwashingConfig {
-    /// The parameters the pick-and-place core shares with other tasks.
-    pub fn params(&self) -> PickPlaceParams {
-        PickPlaceParams {
-            control_period_s: self.control_period_s,
-            physics_substeps: self.physics_substeps,
-            episode_seconds: self.episode_seconds,
-            settle_time_s: self.settle_time_s,
-            process_time_s: self.wash_time_s,
-            max_speed_m_s: self.max_speed_m_s,
-            max_yaw_rate_rad_s: self.max_yaw_rate_rad_s,
-            shaping_weight: self.shaping_weight,
-        }
-    }
-
     /// Checks every field's range; the error names the field.
     pub fn validate(&self) -> Result<()> {
         let bad =

@@ -10,7 +10,7 @@
 use rapier3d::math::Vector;
 
 use super::{DishStatus, DishwashingEnv};
-use crate::pick_and_place::{CarryPlan, ExpertSkill, funnel, route, velocity_towards};
+use crate::pick_and_place::{ExpertSkill, funnel, route, velocity_towards};
 
 const GAIN: f32 = 5.0;
 /// Gain of the empty-gripper approach to a dish (1/s): stiffer than
@@ -38,38 +38,18 @@ const YAW_GAIN: f32 = 5.0;
 /// A scripted dishwashing worker of a given skill.
 #[derive(Debug, Clone)]
 pub struct DishwashingExpert {
-    skill: ExpertSkill,
-    plan: CarryPlan,
+    worker: ExpertSkill,
 }
 
 impl DishwashingExpert {
-    /// An expert with `skill` (clamped to [0, 1]) and its own random stream.
-    pub fn new(skill: f32, seed: u64) -> Self {
-        Self {
-            skill: ExpertSkill::new(skill, seed),
-            plan: CarryPlan::default(),
-        }
-    }
-
-    /// The skill in use.
-    pub fn skill(&self) -> f32 {
-        self.skill.skill()
-    }
-
-    /// Forgets per-episode state; call after each reset.
-    pub fn reset(&mut self) {
-        self.skill.reset();
-        self.plan = CarryPlan::default();
-    }
-
     /// The action `[vx, vy, vz, yaw_rate, grip]` for the env's current state.
     pub fn act(&mut self, env: &DishwashingEnv) -> [f32; 5] {
-        if let Some(pause) = self.skill.pause(env.gripper_closed()) {
+        if let Some(pause) = self.worker.pause(env.gripper_closed()) {
             return pause;
         }
         let cfg = env.config();
         let max_speed = cfg.max_speed_m_s;
-        let speed_cap = self.skill.speed_cap(max_speed);
+        let speed_cap = self.worker.speed_cap(max_speed);
         let tip = env.tip_position();
         let dishes = env.dishes();
         let (goal, grip) = match env.held_dish() {
@@ -81,24 +61,22 @@ impl DishwashingExpert {
                 if !d.clean {
                     let goal = env.wash_zone_center() + offset;
                     (route(tip, goal, CLEAR_BOTTOM_Y + hh + offset.y), 1.0)
-                } else if self
-                    .plan
-                    .lingering(&self.skill, cfg.wash_time_s, cfg.control_period_s)
-                {
+                } else if self.worker.lingering(cfg.wash_time_s, cfg.control_period_s) {
                     // Just washed: a less skilled worker keeps scrubbing a while.
                     (tip, 1.0)
                 } else if let Some(s) = env.free_slot() {
                     let release = env.slot_center(s)
                         + Vector::new(0.0, hh + 0.005, 0.0)
-                        + self.plan.aim_offset;
+                        + self.worker.plan.aim_offset;
                     let goal = release + offset;
-                    if !self.plan.carry_decided {
+                    if !self.worker.plan.carry_decided {
                         // Once per carry: does this one slip?
-                        self.plan.carry_decided = true;
-                        self.plan.drop_at = self.skill.drop_fraction(0.08);
+                        self.worker.plan.carry_decided = true;
+                        self.worker.decide_drop(0.08);
                     }
                     let horizontal = Vector::new(goal.x - tip.x, 0.0, goal.z - tip.z).length();
                     let dropping = self
+                        .worker
                         .plan
                         .drop_at
                         .is_some_and(|f| horizontal < 0.6 * f + 0.05 && bottom > 0.08);
@@ -110,7 +88,7 @@ impl DishwashingExpert {
                 }
             }
             None => {
-                self.plan.end_carry();
+                self.worker.plan.end_carry();
                 if env.gripper_closed() {
                     return [0.0, 0.0, 0.0, 0.0, -1.0];
                 }
@@ -133,18 +111,18 @@ impl DishwashingExpert {
                         da.total_cmp(&db)
                     })
                     .map(|(i, _)| i);
-                if nearest != self.plan.target {
-                    self.plan.target = nearest;
-                    self.plan.aim_offset = self.skill.aim_offset();
+                if nearest != self.worker.plan.target {
+                    self.worker.plan.target = nearest;
+                    self.worker.plan.aim_offset = self.worker.aim_offset();
                 }
-                match self.plan.target {
+                match self.worker.plan.target {
                     Some(i) => {
-                        let goal = dishes[i].grasp_point() + self.plan.aim_offset * 0.5;
+                        let goal = dishes[i].grasp_point() + self.worker.plan.aim_offset * 0.5;
                         let close = goal.distance(tip) < CLOSE_TOL;
                         let g = funnel(tip, goal, SAFE_TIP_Y);
                         if close {
                             // next carry gets a fresh aim at the slot
-                            self.plan.aim_offset = self.skill.aim_offset();
+                            self.worker.plan.aim_offset = self.worker.aim_offset();
                             (tip, 1.0)
                         } else {
                             (g, -1.0)
@@ -157,7 +135,7 @@ impl DishwashingExpert {
         // Fetching, near a dish slow down in proportion to the distance:
         // the last centimetres before the grasp take several steps, not
         // one, so the demonstrations show how the grasp is approached.
-        let (gain, cap) = match (env.held_dish(), self.plan.target) {
+        let (gain, cap) = match (env.held_dish(), self.worker.plan.target) {
             (None, Some(i)) => {
                 let near = dishes[i].grasp_point().distance(tip);
                 (
@@ -170,26 +148,9 @@ impl DishwashingExpert {
         };
         let v = velocity_towards(tip, goal, gain, cap);
         let yaw_rate = -YAW_GAIN * env.tip_yaw() / cfg.max_yaw_rate_rad_s;
-        self.skill
+        self.worker
             .action(v, max_speed, yaw_rate, grip, (goal - tip).length())
     }
 }
 
-impl crate::ScriptedExpert for DishwashingExpert {
-    fn task_id(&self) -> &'static str {
-        super::DISHWASHING_ID
-    }
-
-    fn reset(&mut self) {
-        DishwashingExpert::reset(self);
-    }
-
-    fn act(&mut self, env: &dyn crate::Env, action: &mut [f32]) -> crate::Result<()> {
-        crate::task::act_on_task(
-            env,
-            "DishwashingExpert::act",
-            action,
-            |task: &DishwashingEnv| DishwashingExpert::act(self, task),
-        )
-    }
-}
+crate::task::scripted_expert!(DishwashingExpert on DishwashingEnv);

@@ -9,12 +9,14 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rapier3d::math::Vector;
 
-/// A worker's skill and random stream.
+/// A worker's skill, random stream and current plan.
 #[derive(Debug, Clone)]
 pub(crate) struct ExpertSkill {
     skill: f32,
     rng: ChaCha8Rng,
     pause_steps: u32,
+    /// What it is fetching or carrying.
+    pub(crate) plan: CarryPlan,
 }
 
 impl ExpertSkill {
@@ -28,6 +30,7 @@ impl ExpertSkill {
             },
             rng: ChaCha8Rng::seed_from_u64(seed),
             pause_steps: 0,
+            plan: CarryPlan::default(),
         }
     }
 
@@ -40,9 +43,10 @@ impl ExpertSkill {
         1.0 - self.skill
     }
 
-    /// Forgets a pause in progress (a new episode).
+    /// Forgets a pause in progress and the plan (a new episode).
     pub(crate) fn reset(&mut self) {
         self.pause_steps = 0;
+        self.plan = CarryPlan::default();
     }
 
     /// A standard normal draw (Box–Muller).
@@ -78,13 +82,31 @@ impl ExpertSkill {
         Vector::new(self.gaussian() * sd, 0.0, self.gaussian() * sd)
     }
 
-    /// Whether this carry slips (`rate` at skill 0): `Some(f)` drops the
-    /// object within `f` of the way (a fraction in [0, 1)).
-    pub(crate) fn drop_fraction(&mut self, rate: f32) -> Option<f32> {
-        if self.rng.random::<f32>() < rate * self.unskilled() {
+    /// Decides once per carry whether it slips (`rate` at skill 0): the
+    /// plan's `drop_at = Some(f)` drops the object within `f` of the way (a
+    /// fraction in [0, 1)).
+    pub(crate) fn decide_drop(&mut self, rate: f32) {
+        self.plan.drop_at = if self.rng.random::<f32>() < rate * self.unskilled() {
             Some(self.rng.random_range(0.0..1.0))
         } else {
             None
+        };
+    }
+
+    /// Whether to keep working at the zone although processing is done: a
+    /// less skilled worker lingers up to 80 % of the processing time more.
+    pub(crate) fn lingering(&mut self, process_time_s: f32, control_period_s: f32) -> bool {
+        match self.plan.linger_steps {
+            None => {
+                let extra = self.unskilled() * 0.8 * process_time_s;
+                self.plan.linger_steps = Some((extra / control_period_s) as u32);
+                true
+            }
+            Some(n) if n > 0 => {
+                self.plan.linger_steps = Some(n - 1);
+                true
+            }
+            Some(_) => false,
         }
     }
 
@@ -140,28 +162,6 @@ impl CarryPlan {
         self.drop_at = None;
         self.carry_decided = false;
         self.linger_steps = None;
-    }
-
-    /// Whether to keep working at the zone although processing is done: a
-    /// less skilled worker lingers up to 80 % of the processing time more.
-    pub(crate) fn lingering(
-        &mut self,
-        skill: &ExpertSkill,
-        process_time_s: f32,
-        control_period_s: f32,
-    ) -> bool {
-        match self.linger_steps {
-            None => {
-                let extra = skill.unskilled() * 0.8 * process_time_s;
-                self.linger_steps = Some((extra / control_period_s) as u32);
-                true
-            }
-            Some(n) if n > 0 => {
-                self.linger_steps = Some(n - 1);
-                true
-            }
-            Some(_) => false,
-        }
     }
 }
 

@@ -11,7 +11,7 @@ mod pick_place_object;
 mod pick_place_params;
 mod pick_place_task;
 
-pub(crate) use expert_skill::{CarryPlan, ExpertSkill, funnel, route, velocity_towards};
+pub(crate) use expert_skill::{ExpertSkill, funnel, route, velocity_towards};
 pub use pick_place_core::PickPlaceCore;
 pub use pick_place_env::PickPlaceEnv;
 #[cfg(test)]

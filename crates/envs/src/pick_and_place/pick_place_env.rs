@@ -37,6 +37,9 @@ impl<T: PickPlaceTask> std::fmt::Debug for PickPlaceEnv<T> {
 }
 
 impl<T: PickPlaceTask> PickPlaceEnv<T> {
+    /// The task's env id.
+    pub const ID: &'static str = T::ID;
+
     /// The env of `task`, before its first reset.
     pub(crate) fn from_task(task: T) -> Self {
         let core = PickPlaceCore::new(

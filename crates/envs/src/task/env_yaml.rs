@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
-use crate::{EnvError, Result};
+use crate::{Env, EnvError, Result};
 
 /// The strict YAML parser with file and line context.
 use economics::{ConfigError, ConfigSource};
@@ -52,11 +52,52 @@ impl EnvYaml<'_> {
     }
 }
 
-/// The `from_yaml_path` and `from_yaml_str` constructors of the task
-/// config `$config` (which has `validate(&self) -> Result<()>`), both
-/// through [`EnvYaml::parse`].
-macro_rules! env_yaml_constructors {
-    ($config:ty) => {
+/// A labour task's config as the registry builds envs from it.
+pub(crate) trait LabourConfig: DeserializeOwned + Default {
+    /// The config's range checks (its `validate`).
+    fn check(&self) -> Result<()>;
+
+    /// The task's env with these parameters.
+    fn into_env(self) -> Result<Box<dyn Env>>;
+}
+
+/// The task env of config `C` from the task YAML at `config` (the
+/// defaults without one): a registry entry point.
+pub(crate) fn labour_env_from_path<C: LabourConfig>(config: Option<&Path>) -> Result<Box<dyn Env>> {
+    match config {
+        Some(path) => EnvYaml::Path(path).parse(C::check)?,
+        None => C::default(),
+    }
+    .into_env()
+}
+
+/// The task env of config `C` from task YAML text (`file` names it in
+/// errors): a registry builder.
+pub(crate) fn labour_env_from_yaml<C: LabourConfig>(
+    text: &str,
+    file: &str,
+) -> Result<Box<dyn Env>> {
+    EnvYaml::Text { text, file }.parse(C::check)?.into_env()
+}
+
+/// The methods every labour task config `$config` shares: the
+/// `from_yaml_path` and `from_yaml_str` constructors, both through
+/// [`EnvYaml::parse`] and the config's own `validate(&self) -> Result<()>`,
+/// and `params()`, the fields the pick-and-place core reads (the config's
+/// processing time is its field `$process_time`). The configs keep these
+/// fields flat, as their YAML `env:` sections have them. Also implements
+/// [`LabourConfig`] with the task's env `$env`.
+macro_rules! labour_config_methods {
+    ($config:ty, env: $env:ty, process_time: $process_time:ident) => {
+        impl $crate::task::LabourConfig for $config {
+            fn check(&self) -> $crate::Result<()> {
+                self.validate()
+            }
+            fn into_env(self) -> $crate::Result<Box<dyn $crate::Env>> {
+                Ok(Box::new(<$env>::new(self)?))
+            }
+        }
+
         impl $config {
             /// Reads the `env:` section of a task YAML file (e.g.
             /// `configs/<task>.yaml`) strictly and validates it; errors
@@ -70,10 +111,24 @@ macro_rules! env_yaml_constructors {
             pub fn from_yaml_str(text: &str, file: &str) -> $crate::Result<Self> {
                 $crate::task::EnvYaml::Text { text, file }.parse(Self::validate)
             }
+
+            /// The parameters the pick-and-place core shares with other tasks.
+            pub fn params(&self) -> $crate::PickPlaceParams {
+                $crate::PickPlaceParams {
+                    control_period_s: self.control_period_s,
+                    physics_substeps: self.physics_substeps,
+                    episode_seconds: self.episode_seconds,
+                    settle_time_s: self.settle_time_s,
+                    process_time_s: self.$process_time,
+                    max_speed_m_s: self.max_speed_m_s,
+                    max_yaw_rate_rad_s: self.max_yaw_rate_rad_s,
+                    shaping_weight: self.shaping_weight,
+                }
+            }
         }
     };
 }
-pub(crate) use env_yaml_constructors;
+pub(crate) use labour_config_methods;
 
 fn config_error(e: ConfigError) -> EnvError {
     EnvError::InvalidParameter {

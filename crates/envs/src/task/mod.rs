@@ -8,7 +8,9 @@ mod labour_task;
 mod scripted_expert;
 
 pub use economic_venv::{EconEnv, economic_env, economic_venv, task_env_from_yaml};
-pub(crate) use env_yaml::{EnvYaml, env_yaml_constructors};
+pub(crate) use env_yaml::{
+    EnvYaml, LabourConfig, labour_config_methods, labour_env_from_path, labour_env_from_yaml,
+};
 pub use labour_task::{GRIP_ACTION, LABOUR_ACTION_DIM, LabourTask};
 pub use scripted_expert::ScriptedExpert;
-pub(crate) use scripted_expert::act_on_task;
+pub(crate) use scripted_expert::{scripted_expert, task_of};

@@ -28,26 +28,58 @@ pub trait ScriptedExpert: Send {
     }
 }
 
-/// [`ScriptedExpert::act`] for an expert whose own `act` takes its task
-/// `T`: finds `T` under `env`'s wrappers, acts, and writes the action into
-/// `action` (of the action's length). `expert` names it in errors.
-pub(crate) fn act_on_task<T: 'static, const N: usize>(
-    env: &dyn Env,
-    expert: &'static str,
-    action: &mut [f32],
-    act: impl FnOnce(&T) -> [f32; N],
-) -> Result<()> {
-    let a = act(task_of::<T>(env, expert)?);
-    if action.len() != N {
-        return Err(EnvError::InvalidAction {
-            env: env.id().to_string(),
-            expected: format!("an action buffer of length {N}"),
-            got: format!("length {}", action.len()),
-        });
-    }
-    action.copy_from_slice(&a);
-    Ok(())
+/// What every pick-and-place expert `$expert` (a struct whose field
+/// `worker` is its `ExpertSkill`, with an inherent `act(&$env) -> [f32; N]`)
+/// shares: `new`, `skill` and `reset`, and its [`ScriptedExpert`] impl on
+/// the task env `$env` (found under any wrappers through [`Env::as_any`]).
+macro_rules! scripted_expert {
+    ($expert:ident on $env:ty) => {
+        impl $expert {
+            /// An expert with `skill` (clamped to [0, 1]; non-finite: 1) and
+            /// its own random stream.
+            pub fn new(skill: f32, seed: u64) -> Self {
+                Self {
+                    worker: $crate::pick_and_place::ExpertSkill::new(skill, seed),
+                }
+            }
+
+            /// The skill in use.
+            pub fn skill(&self) -> f32 {
+                self.worker.skill()
+            }
+
+            /// Forgets per-episode state; call after each reset.
+            pub fn reset(&mut self) {
+                self.worker.reset();
+            }
+        }
+
+        impl $crate::ScriptedExpert for $expert {
+            fn task_id(&self) -> &'static str {
+                <$env>::ID
+            }
+
+            fn reset(&mut self) {
+                $expert::reset(self);
+            }
+
+            fn act(&mut self, env: &dyn $crate::Env, action: &mut [f32]) -> $crate::Result<()> {
+                let name = concat!(stringify!($expert), "::act");
+                let a = $expert::act(self, $crate::task::task_of::<$env>(env, name)?);
+                if action.len() != a.len() {
+                    return Err($crate::EnvError::InvalidAction {
+                        env: env.id().to_string(),
+                        expected: format!("an action buffer of length {}", a.len()),
+                        got: format!("length {}", action.len()),
+                    });
+                }
+                action.copy_from_slice(&a);
+                Ok(())
+            }
+        }
+    };
 }
+pub(crate) use scripted_expert;
 
 /// `env`'s concrete task `T` under its wrappers, or the error an expert of
 /// `T` gives for any other env.
