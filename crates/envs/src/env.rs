@@ -140,33 +140,3 @@ pub trait Env: Send {
         })
     }
 }
-
-impl<E: Env + ?Sized> Env for Box<E> {
-    fn id(&self) -> &str {
-        (**self).id()
-    }
-    fn observation_space(&self) -> &Space {
-        (**self).observation_space()
-    }
-    fn action_space(&self) -> &Space {
-        (**self).action_space()
-    }
-    fn reset_into(&mut self, seed: Option<u64>, obs: &mut [f32]) -> Result<Info> {
-        (**self).reset_into(seed, obs)
-    }
-    fn step_into(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
-        (**self).step_into(action, obs)
-    }
-    fn render(&mut self) -> Option<RgbFrame> {
-        (**self).render()
-    }
-    fn set_state(&mut self, state: &[f64]) -> Result<()> {
-        (**self).set_state(state)
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        (**self).as_any()
-    }
-    fn as_labour_task(&self) -> Option<&dyn crate::LabourTask> {
-        (**self).as_labour_task()
-    }
-}

@@ -19,6 +19,7 @@ mod env_checker;
 mod error;
 mod info;
 mod physics;
+mod pick_and_place;
 mod registry;
 pub mod render;
 mod rgb_frame;
@@ -29,18 +30,22 @@ mod wrappers;
 
 pub use bricklaying::{
     BRICK_HALF, BRICKLAYING_ACTION_DIM, BRICKLAYING_ID, BRICKLAYING_OBS_DIM, BrickState,
-    BrickStatus, BricklayingConfig, BricklayingEnv, BricklayingExpert, MAX_BRICKS,
+    BrickStatus, BricklayingConfig, BricklayingEnv, BricklayingExpert, BricklayingTask, MAX_BRICKS,
 };
 pub use classic_control::{CartPole, Pendulum};
 pub use dishwashing::{
     BreakForces, DISHWASHING_ACTION_DIM, DISHWASHING_ID, DISHWASHING_OBS_DIM, DishKind, DishState,
-    DishStatus, DishwashingConfig, DishwashingEnv, DishwashingExpert, MAX_DISHES,
+    DishStatus, DishwashingConfig, DishwashingEnv, DishwashingExpert, DishwashingTask, MAX_DISHES,
 };
 pub use env::{Action, Env, OwnedAction, Step, Transition};
 pub use env_checker::{CheckReport, check_env};
 pub use error::{EnvError, Result};
 pub use info::{EnvFault, Info};
 pub use physics::{SceneShape, ShapeKind};
+pub use pick_and_place::{
+    ObjectSpawn, ObjectStatus, PickPlaceCore, PickPlaceEnv, PickPlaceObject, PickPlaceParams,
+    PickPlaceTask, RemovalCause, RestVerdict, SceneLayout,
+};
 pub use registry::{
     EnvSpec, ExpertFactory, TaskFromYaml, labour_task_ids, make, make_expert, make_task,
     make_with_config, registered_ids, registry, spec,
@@ -53,7 +58,8 @@ pub use task::{
 };
 pub use vec_env::{NormalizationState, VecAction, VecEnv};
 pub use wrappers::{
-    ClipAction, EconomicRewardWrapper, EpisodeRecord, EpisodeStatistics, NormalizeObservation,
-    NormalizeReward, ObsNormConfig, ObsNormalizer, RescaleAction, RewardNormConfig,
-    RewardNormalizer, RunningMeanStd, StepRewardComponents, TimeLimit,
+    BoxActionMap, BoxActionWrapper, ClipAction, ClipMap, EconomicRewardWrapper, EpisodeRecord,
+    EpisodeStatistics, NormalizeObservation, NormalizeReward, ObsNormConfig, ObsNormalizer,
+    RescaleAction, RescaleMap, RewardNormConfig, RewardNormalizer, RunningMeanStd,
+    StepRewardComponents, TimeLimit, Wrapper,
 };

@@ -7,14 +7,15 @@
 //! YAML (episode length, physics parameters) from it. To add an env, add one
 //! [`EnvSpec`] to `REGISTRY`.
 
+use crate::task::{labour_env_from_path, labour_env_from_yaml};
 use crate::{CartPole, Env, EnvError, LabourTask, Pendulum, Result, ScriptedExpert, TimeLimit};
 use std::path::Path;
 
-/// Builds a labour task from the `env:` section of a task config's text;
-/// the second argument names the file in errors.
+/// Builds a labour task's env from the `env:` section of a task config's
+/// text (`file` names it in errors).
 pub type TaskFromYaml = fn(&str, &str) -> Result<Box<dyn LabourTask>>;
 
-/// Builds a task's scripted expert at a skill in [0, 1] with its own
+/// Builds a labour task's scripted expert at a skill in [0, 1] with its own
 /// random stream (seed).
 pub type ExpertFactory = fn(f32, u64) -> Box<dyn ScriptedExpert>;
 
@@ -68,17 +69,8 @@ const REGISTRY: &[EnvSpec] = &[
         description: "rapier3d sink → wash zone → drying rack, Box([-1,1]^5), task YAML env: section",
         max_episode_steps: None,
         takes_config: true,
-        entry_point: |config| {
-            let cfg = match config {
-                Some(path) => crate::DishwashingConfig::from_yaml_path(path)?,
-                None => crate::DishwashingConfig::default(),
-            };
-            Ok(Box::new(crate::DishwashingEnv::new(cfg)?) as Box<dyn Env>)
-        },
-        task_from_yaml: Some(|yaml, file| {
-            let cfg = crate::DishwashingConfig::from_yaml_str(yaml, file)?;
-            Ok(Box::new(crate::DishwashingEnv::new(cfg)?) as Box<dyn LabourTask>)
-        }),
+        entry_point: labour_env_from_path::<crate::DishwashingConfig>,
+        task_from_yaml: Some(labour_env_from_yaml::<crate::DishwashingConfig>),
         expert: Some(|skill, seed| Box::new(crate::DishwashingExpert::new(skill, seed))),
     },
     EnvSpec {
@@ -86,17 +78,8 @@ const REGISTRY: &[EnvSpec] = &[
         description: "rapier3d pallet → mortar board → running-bond wall, Box([-1,1]^5), task YAML env: section",
         max_episode_steps: None,
         takes_config: true,
-        entry_point: |config| {
-            let cfg = match config {
-                Some(path) => crate::BricklayingConfig::from_yaml_path(path)?,
-                None => crate::BricklayingConfig::default(),
-            };
-            Ok(Box::new(crate::BricklayingEnv::new(cfg)?) as Box<dyn Env>)
-        },
-        task_from_yaml: Some(|yaml, file| {
-            let cfg = crate::BricklayingConfig::from_yaml_str(yaml, file)?;
-            Ok(Box::new(crate::BricklayingEnv::new(cfg)?) as Box<dyn LabourTask>)
-        }),
+        entry_point: labour_env_from_path::<crate::BricklayingConfig>,
+        task_from_yaml: Some(labour_env_from_yaml::<crate::BricklayingConfig>),
         expert: Some(|skill, seed| Box::new(crate::BricklayingExpert::new(skill, seed))),
     },
 ];

@@ -1,13 +1,11 @@
 //! Parameters of the bricklaying task: the `env:` section of
 //! `configs/bricklaying.yaml`.
 
-use std::path::Path;
-
 use serde::{Deserialize, Serialize};
-use yaml_config::ConfigSource;
 
-use crate::dishwashing::config_error;
-use crate::{EnvError, Result};
+use crate::Result;
+use crate::pick_and_place::invalid_env_field;
+use crate::task::labour_config_methods;
 
 /// Environment id used in errors and the registry.
 pub const BRICKLAYING_ID: &str = "bricklaying";
@@ -69,6 +67,8 @@ impl Default for BricklayingConfig {
     }
 }
 
+labour_config_methods!(BricklayingConfig, env: super::BricklayingEnv, process_time: mortar_time_s);
+
 impl BricklayingConfig {
     /// Number of bricks in the wall (and on the pallet).
     pub fn total_bricks(&self) -> usize {
@@ -77,40 +77,10 @@ impl BricklayingConfig {
             .sum()
     }
 
-    /// Reads the `env:` section of a task YAML file strictly and validates it.
-    pub fn from_yaml_path(path: &Path) -> Result<Self> {
-        let source = ConfigSource::read(path).map_err(config_error)?;
-        Self::from_source(&source)
-    }
-
-    /// Like [`BricklayingConfig::from_yaml_path`] for text in memory.
-    pub fn from_yaml_str(text: &str, file: &str) -> Result<Self> {
-        Self::from_source(&ConfigSource::from_text(file, text))
-    }
-
-    fn from_source(source: &ConfigSource) -> Result<Self> {
-        let cfg = source
-            .parse_section::<Self>("env")
-            .map_err(config_error)?
-            .unwrap_or_default();
-        cfg.validate().map_err(|e| match e {
-            EnvError::InvalidParameter { field, message, .. } => {
-                config_error(source.invalid(&field, message))
-            }
-            other => other,
-        })?;
-        Ok(cfg)
-    }
-
     /// Checks every field's range; the error names the field.
     pub fn validate(&self) -> Result<()> {
-        let bad = |field: &str, message: &str| {
-            Err(EnvError::InvalidParameter {
-                env: BRICKLAYING_ID.to_string(),
-                field: format!("env.{field}"),
-                message: message.to_string(),
-            })
-        };
+        let bad =
+            |field: &str, message: &str| Err(invalid_env_field(BRICKLAYING_ID, field, message));
         let pos = |v: f32| v.is_finite() && v > 0.0;
         if self.courses == 0 || self.courses > 4 {
             return bad("courses", "expected 1 to 4");
@@ -136,37 +106,14 @@ impl BricklayingConfig {
         if !pos(self.yaw_tolerance_deg) || self.yaw_tolerance_deg > 45.0 {
             return bad("yaw_tolerance_deg", "expected a number in (0, 45]");
         }
-        if !(self.settle_time_s.is_finite() && self.settle_time_s >= 0.0) {
-            return bad("settle_time_s", "expected a finite number >= 0");
-        }
-        if !(self.mortar_time_s.is_finite() && self.mortar_time_s >= 0.0) {
-            return bad("mortar_time_s", "expected a finite number >= 0");
-        }
-        if !pos(self.control_period_s) || self.control_period_s > 1.0 {
-            return bad("control_period_s", "expected a number in (0, 1]");
-        }
-        if self.physics_substeps == 0 || self.physics_substeps > 64 {
-            return bad("physics_substeps", "expected 1 to 64");
-        }
-        if !pos(self.episode_seconds) || self.episode_seconds < self.control_period_s {
-            return bad("episode_seconds", "expected a number >= control_period_s");
-        }
-        if !pos(self.max_speed_m_s) || self.max_speed_m_s > 5.0 {
-            return bad("max_speed_m_s", "expected a number in (0, 5]");
-        }
-        if !pos(self.max_yaw_rate_rad_s) || self.max_yaw_rate_rad_s > 20.0 {
-            return bad("max_yaw_rate_rad_s", "expected a number in (0, 20]");
-        }
-        if !(self.shaping_weight.is_finite() && self.shaping_weight >= 0.0) {
-            return bad("shaping_weight", "expected a finite number >= 0");
-        }
-        Ok(())
+        self.params().validate(BRICKLAYING_ID, "mortar_time_s")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn default_wall_is_fifteen_bricks_racked_back() {

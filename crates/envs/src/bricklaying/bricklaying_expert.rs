@@ -6,13 +6,11 @@
 //! slower, wobbles, aims less precisely (bricks laid out of tolerance),
 //! sometimes drops a brick, and lingers at the mortar board.
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rapier3d::math::Vector;
 
 use super::BricklayingEnv;
 use super::bricklaying_env::{BRICK_HALF, BrickStatus, half_turn_error};
-use crate::dishwashing::dishwashing_expert::route;
+use crate::pick_and_place::{ExpertSkill, route, velocity_towards};
 
 const GAIN: f32 = 5.0;
 const YAW_GAIN: f32 = 4.0;
@@ -23,65 +21,18 @@ const AIM_TOL: f32 = 0.004;
 /// A scripted bricklayer of a given skill.
 #[derive(Debug, Clone)]
 pub struct BricklayingExpert {
-    skill: f32,
-    rng: ChaCha8Rng,
-    target: Option<usize>,
-    aim_offset: Vector,
-    drop_at: Option<f32>,
-    carry_decided: bool,
-    linger_steps: Option<u32>,
-    pause_steps: u32,
+    worker: ExpertSkill,
 }
 
 impl BricklayingExpert {
-    /// An expert with `skill` (clamped to [0, 1]) and its own random stream.
-    pub fn new(skill: f32, seed: u64) -> Self {
-        Self {
-            skill: if skill.is_finite() {
-                skill.clamp(0.0, 1.0)
-            } else {
-                1.0
-            },
-            rng: ChaCha8Rng::seed_from_u64(seed),
-            target: None,
-            aim_offset: Vector::ZERO,
-            drop_at: None,
-            carry_decided: false,
-            linger_steps: None,
-            pause_steps: 0,
-        }
-    }
-
-    /// Forgets per-episode state; call after each reset.
-    pub fn reset(&mut self) {
-        self.target = None;
-        self.aim_offset = Vector::ZERO;
-        self.drop_at = None;
-        self.carry_decided = false;
-        self.linger_steps = None;
-        self.pause_steps = 0;
-    }
-
-    fn gaussian(&mut self) -> f32 {
-        let u1: f32 = self.rng.random_range(f32::EPSILON..1.0);
-        let u2: f32 = self.rng.random_range(0.0..1.0);
-        (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
-    }
-
     /// The action `[vx, vy, vz, yaw_rate, grip]` for the env's current state.
     pub fn act(&mut self, env: &BricklayingEnv) -> [f32; 5] {
-        let unskilled = 1.0 - self.skill;
-        if self.pause_steps > 0 {
-            self.pause_steps -= 1;
-            let grip = if env.gripper_closed() { 1.0 } else { -1.0 };
-            return [0.0, 0.0, 0.0, 0.0, grip];
-        }
-        if self.rng.random::<f32>() < 0.01 * unskilled {
-            self.pause_steps = self.rng.random_range(10..40);
+        if let Some(pause) = self.worker.pause(env.gripper_closed()) {
+            return pause;
         }
         let cfg = env.config();
         let max_speed = cfg.max_speed_m_s;
-        let speed_cap = max_speed * (0.45 + 0.55 * self.skill);
+        let speed_cap = self.worker.speed_cap(max_speed);
         let tip = env.tip_position();
         let bricks = env.bricks();
         let mut yaw_rate = 0.0;
@@ -93,29 +44,27 @@ impl BricklayingExpert {
                 let clear = CLEAR_BOTTOM_Y + BRICK_HALF[1] + offset.y;
                 if !b.buttered {
                     (route(tip, env.mortar_center() + offset, clear), 1.0)
-                } else if self.linger_steps.is_none() {
-                    let extra = unskilled * 0.8 * cfg.mortar_time_s;
-                    self.linger_steps = Some((extra / cfg.control_period_s) as u32);
-                    (tip, 1.0)
-                } else if self.linger_steps.is_some_and(|n| n > 0) {
-                    self.linger_steps = self.linger_steps.map(|n| n - 1);
+                } else if self
+                    .worker
+                    .lingering(cfg.mortar_time_s, cfg.control_period_s)
+                {
                     (tip, 1.0)
                 } else if let Some(t) = env.next_target() {
-                    if !self.carry_decided {
-                        self.carry_decided = true;
-                        let sd = 0.012 * unskilled;
-                        self.aim_offset =
-                            Vector::new(self.gaussian() * sd, 0.0, self.gaussian() * sd);
-                        if self.rng.random::<f32>() < 0.06 * unskilled {
-                            self.drop_at = Some(self.rng.random_range(0.0..1.0));
-                        }
+                    if !self.worker.plan.carry_decided {
+                        self.worker.plan.carry_decided = true;
+                        self.worker.plan.aim_offset = self.worker.aim_offset();
+                        self.worker.decide_drop(0.06);
                     }
                     let yaw_err = half_turn_error(b.yaw);
                     yaw_rate = -YAW_GAIN * yaw_err;
-                    let release = env.targets()[t] + Vector::new(0.0, 0.003, 0.0) + self.aim_offset;
+                    let release = env.targets()[t]
+                        + Vector::new(0.0, 0.003, 0.0)
+                        + self.worker.plan.aim_offset;
                     let goal = release + offset;
                     let horizontal = Vector::new(goal.x - tip.x, 0.0, goal.z - tip.z).length();
                     let dropping = self
+                        .worker
+                        .plan
                         .drop_at
                         .is_some_and(|f| horizontal < 0.8 * f + 0.05 && bottom > 0.12);
                     let settled = horizontal < AIM_TOL
@@ -134,9 +83,7 @@ impl BricklayingExpert {
                 }
             }
             None => {
-                self.drop_at = None;
-                self.carry_decided = false;
-                self.linger_steps = None;
+                self.worker.plan.end_carry();
                 if env.gripper_closed() {
                     return [0.0, 0.0, 0.0, 0.0, -1.0];
                 }
@@ -146,9 +93,9 @@ impl BricklayingExpert {
                             && (b.position.z - env.targets()[0].z).abs() > 0.1
                     })
                 };
-                if !self.target.is_some_and(valid) {
+                if !self.worker.plan.target.is_some_and(valid) {
                     // Top layer first, then the nearest.
-                    self.target = bricks
+                    self.worker.plan.target = bricks
                         .iter()
                         .enumerate()
                         .filter(|(i, _)| valid(*i))
@@ -165,7 +112,7 @@ impl BricklayingExpert {
                         })
                         .map(|(i, _)| i);
                 }
-                match self.target {
+                match self.worker.plan.target {
                     Some(i) => {
                         let goal = bricks[i].grasp_point();
                         if goal.distance(tip) < AIM_TOL * 1.5 {
@@ -178,26 +125,10 @@ impl BricklayingExpert {
                 }
             }
         };
-        let mut v = (goal - tip) * GAIN;
-        if v.length() > speed_cap {
-            v = v.normalize() * speed_cap;
-        }
-        let noise = 0.2 * unskilled * ((goal - tip).length() / 0.1).min(1.0);
-        let mut a = [
-            v.x / max_speed,
-            v.y / max_speed,
-            v.z / max_speed,
-            yaw_rate / cfg.max_yaw_rate_rad_s,
-            grip,
-        ];
-        if noise > 0.0 {
-            a[0] += self.gaussian() * noise;
-            a[2] += self.gaussian() * noise;
-        }
-        for x in &mut a {
-            *x = x.clamp(-1.0, 1.0);
-        }
-        a
+        let v = velocity_towards(tip, goal, GAIN, speed_cap);
+        let yaw_rate = yaw_rate / cfg.max_yaw_rate_rad_s;
+        self.worker
+            .action(v, max_speed, yaw_rate, grip, (goal - tip).length())
     }
 
     /// Extra clearance so a carried brick passes over the courses laid so far.
@@ -206,18 +137,4 @@ impl BricklayingExpert {
     }
 }
 
-impl crate::ScriptedExpert for BricklayingExpert {
-    fn task_id(&self) -> &'static str {
-        super::BRICKLAYING_ID
-    }
-
-    fn reset(&mut self) {
-        BricklayingExpert::reset(self);
-    }
-
-    fn act(&mut self, env: &dyn crate::Env, action: &mut [f32]) -> crate::Result<()> {
-        crate::task::act_on::<BricklayingEnv, 5>(env, action, "BricklayingExpert::act", |task| {
-            BricklayingExpert::act(self, task)
-        })
-    }
-}
+crate::task::scripted_expert!(BricklayingExpert on BricklayingEnv);

@@ -7,6 +7,6 @@ mod bricklaying_expert;
 pub use bricklaying_config::{BRICKLAYING_ID, BricklayingConfig, MAX_BRICKS};
 pub use bricklaying_env::{
     BRICK_HALF, BRICKLAYING_ACTION_DIM, BRICKLAYING_OBS_DIM, BrickState, BrickStatus,
-    BricklayingEnv,
+    BricklayingEnv, BricklayingTask,
 };
 pub use bricklaying_expert::BricklayingExpert;

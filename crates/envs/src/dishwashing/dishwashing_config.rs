@@ -3,19 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use std::path::Path;
-
-use yaml_config::{ConfigError, ConfigSource};
-
-use crate::{EnvError, Result};
-
-pub(crate) fn config_error(e: ConfigError) -> EnvError {
-    EnvError::InvalidParameter {
-        env: "config".to_string(),
-        field: "env".to_string(),
-        message: e.to_string(),
-    }
-}
+use crate::Result;
+use crate::pick_and_place::invalid_env_field;
+use crate::task::labour_config_methods;
 
 /// Environment id used in errors and the registry.
 pub const DISHWASHING_ID: &str = "dishwashing";
@@ -101,88 +91,33 @@ impl Default for DishwashingConfig {
     }
 }
 
+labour_config_methods!(DishwashingConfig, env: super::DishwashingEnv, process_time: wash_time_s);
+
 impl DishwashingConfig {
-    /// Reads the `env:` section of a task YAML file (e.g.
-    /// `configs/dishwashing.yaml`) strictly and validates it; errors name
-    /// the file, the key path and, where known, the line.
-    pub fn from_yaml_path(path: &Path) -> Result<Self> {
-        let source = ConfigSource::read(path).map_err(config_error)?;
-        Self::from_source(&source)
-    }
-
-    /// Like [`DishwashingConfig::from_yaml_path`] for text in memory;
-    /// `file` labels it in errors.
-    pub fn from_yaml_str(text: &str, file: &str) -> Result<Self> {
-        Self::from_source(&ConfigSource::from_text(file, text))
-    }
-
-    fn from_source(source: &ConfigSource) -> Result<Self> {
-        let cfg = source
-            .parse_section::<Self>("env")
-            .map_err(config_error)?
-            .unwrap_or_default();
-        cfg.validate().map_err(|e| match e {
-            EnvError::InvalidParameter { field, message, .. } => {
-                config_error(source.invalid(&field, message))
-            }
-            other => other,
-        })?;
-        Ok(cfg)
-    }
-
     /// Checks every field's range; the error names the field.
     pub fn validate(&self) -> Result<()> {
-        let bad = |field: &str, message: &str| {
-            Err(EnvError::InvalidParameter {
-                env: DISHWASHING_ID.to_string(),
-                field: format!("env.{field}"),
-                message: message.to_string(),
-            })
-        };
-        let pos = |v: f32| v.is_finite() && v > 0.0;
+        let bad =
+            |field: &str, message: &str| Err(invalid_env_field(DISHWASHING_ID, field, message));
         if self.num_dishes == 0 || self.num_dishes > MAX_DISHES {
             return bad("num_dishes", "expected 1 to 6");
-        }
-        if !(self.wash_time_s.is_finite() && self.wash_time_s >= 0.0) {
-            return bad("wash_time_s", "expected a finite number >= 0");
-        }
-        if !pos(self.control_period_s) || self.control_period_s > 1.0 {
-            return bad("control_period_s", "expected a number in (0, 1]");
-        }
-        if self.physics_substeps == 0 || self.physics_substeps > 64 {
-            return bad("physics_substeps", "expected 1 to 64");
-        }
-        if !pos(self.episode_seconds) || self.episode_seconds < self.control_period_s {
-            return bad("episode_seconds", "expected a number >= control_period_s");
-        }
-        if !(self.settle_time_s.is_finite() && self.settle_time_s >= 0.0) {
-            return bad("settle_time_s", "expected a finite number >= 0");
-        }
-        if !pos(self.max_speed_m_s) || self.max_speed_m_s > 5.0 {
-            return bad("max_speed_m_s", "expected a number in (0, 5]");
-        }
-        if !pos(self.max_yaw_rate_rad_s) || self.max_yaw_rate_rad_s > 20.0 {
-            return bad("max_yaw_rate_rad_s", "expected a number in (0, 20]");
         }
         for (name, v) in [
             ("break_force_n.plate", self.break_force_n.plate),
             ("break_force_n.bowl", self.break_force_n.bowl),
             ("break_force_n.cup", self.break_force_n.cup),
         ] {
-            if !pos(v) {
+            if !(v.is_finite() && v > 0.0) {
                 return bad(name, "expected a positive number of newtons");
             }
         }
-        if !(self.shaping_weight.is_finite() && self.shaping_weight >= 0.0) {
-            return bad("shaping_weight", "expected a finite number >= 0");
-        }
-        Ok(())
+        self.params().validate(DISHWASHING_ID, "wash_time_s")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn default_config_is_valid() {

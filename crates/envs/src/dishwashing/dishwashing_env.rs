@@ -56,21 +56,24 @@
 //! terminates when every dish is racked or removed and is truncated after
 //! `episode_seconds` of simulated time.
 
-use std::time::Duration;
-
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rapier3d::math::{Pose, Rotation, Vector};
 use rapier3d::prelude::*;
 
 use super::{DISHWASHING_ID, DishKind, DishwashingConfig};
-use crate::physics::{EndEffectorLimits, LabourWorld, SceneShape, ShapeKind};
-use crate::{Action, BoxSpace, Env, EnvError, EnvFault, Info, Result, RgbFrame, Space, Transition};
+use crate::Result;
+use crate::physics::{SceneShape, ShapeKind};
+use crate::pick_and_place::{
+    ObjectSpawn, ObjectStatus, PickPlaceCore, PickPlaceEnv, PickPlaceParams, PickPlaceTask,
+    RemovalCause, RestVerdict, SceneLayout,
+};
+use crate::render::Camera;
 
 /// Length of the observation vector.
 pub const DISHWASHING_OBS_DIM: usize = 30;
 /// Length of the action vector.
-pub const DISHWASHING_ACTION_DIM: usize = 5;
+pub const DISHWASHING_ACTION_DIM: usize = crate::LABOUR_ACTION_DIM;
 
 const CELL: f32 = 0.28;
 const SINK_CENTER: [f32; 2] = [-0.63, 0.0];
@@ -81,11 +84,7 @@ const RACK_BASE_TOP: f32 = 0.02;
 const DIVIDER_HEIGHT: f32 = 0.03;
 const WASH_CENTER: [f32; 3] = [0.0, 0.30, 0.0];
 const WASH_HALF: f32 = 0.12;
-const GRASP_RADIUS: f32 = 0.03;
-const REST_SPEED: f32 = 0.03;
-const REST_ANGULAR_SPEED: f32 = 0.3;
 const FRICTION: f32 = 0.7;
-const TIP_START: [f32; 3] = [0.0, 0.35, 0.25];
 
 /// Where a dish is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +105,18 @@ impl DishStatus {
     /// Whether the dish is gone from the scene.
     pub fn is_removed(self) -> bool {
         matches!(self, DishStatus::Broken | DishStatus::Misplaced)
+    }
+}
+
+impl From<ObjectStatus> for DishStatus {
+    fn from(status: ObjectStatus) -> Self {
+        match status {
+            ObjectStatus::Loose => DishStatus::Loose,
+            ObjectStatus::Held => DishStatus::Held,
+            ObjectStatus::Placed(slot) => DishStatus::Racked(slot),
+            ObjectStatus::Removed(RemovalCause::Broken) => DishStatus::Broken,
+            ObjectStatus::Removed(RemovalCause::Misplaced) => DishStatus::Misplaced,
+        }
     }
 }
 
@@ -133,138 +144,54 @@ impl DishState {
     }
 }
 
+/// The dishwashing rules on the pick-and-place core: the kitchen, where a
+/// dish may rest, and what the observation shows. The core's objects are
+/// the dishes, its targets the rack's six slots, its processing washing.
 #[derive(Debug, Clone)]
-struct Dish {
-    kind: DishKind,
-    body: RigidBodyHandle,
-    collider: ColliderHandle,
-    status: DishStatus,
-    washed_s: f32,
-    clean: bool,
-    rest_s: f32,
-    grasped_before: bool,
-    last_position: Vector,
-    last_rotation: Rotation,
-    last_velocity: Vector,
+pub struct DishwashingTask {
+    cfg: DishwashingConfig,
+    /// Kind of each dish, in the core's object order.
+    kinds: Vec<DishKind>,
 }
 
 /// The dishwashing environment (see the module documentation).
-pub struct DishwashingEnv {
-    cfg: DishwashingConfig,
-    observation_space: Space,
-    action_space: Space,
-    rng: ChaCha8Rng,
-    physics: Option<LabourWorld>,
-    dishes: Vec<Dish>,
-    slots: Vec<bool>,
-    info: Info,
-    episode_over: bool,
-    shaping_weight: f64,
-    last_peak_force: f32,
-    /// Scratch: largest contact force on each dish during one step.
-    peak: Vec<f32>,
-    physics_clock: Option<Duration>,
-}
-
-impl std::fmt::Debug for DishwashingEnv {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DishwashingEnv")
-            .field("cfg", &self.cfg)
-            .field("info", &self.info)
-            .finish_non_exhaustive()
-    }
-}
+pub type DishwashingEnv = PickPlaceEnv<DishwashingTask>;
 
 impl DishwashingEnv {
     /// A dishwashing env with the given parameters (validated).
     pub fn new(cfg: DishwashingConfig) -> Result<Self> {
         cfg.validate()?;
-        let mut low = vec![-5.0_f32; DISHWASHING_OBS_DIM];
-        let mut high = vec![5.0_f32; DISHWASHING_OBS_DIM];
-        for i in (3..5).chain(9..16).chain(25..30) {
-            low[i] = if i < 5 { -1.0 } else { 0.0 };
-            high[i] = 1.0;
-        }
-        let shaping_weight = cfg.shaping_weight;
-        Ok(Self {
-            observation_space: Space::Box(BoxSpace::new(low, high)),
-            action_space: Space::Box(BoxSpace::new(
-                vec![-1.0; DISHWASHING_ACTION_DIM],
-                vec![1.0; DISHWASHING_ACTION_DIM],
-            )),
+        Ok(Self::from_task(DishwashingTask {
             cfg,
-            rng: ChaCha8Rng::seed_from_u64(0),
-            physics: None,
-            dishes: Vec::new(),
-            slots: Vec::new(),
-            info: Info::default(),
-            episode_over: true,
-            shaping_weight,
-            last_peak_force: 0.0,
-            peak: Vec::new(),
-            physics_clock: None,
-        })
+            kinds: Vec::new(),
+        }))
     }
 
     /// The parameters.
     pub fn config(&self) -> &DishwashingConfig {
-        &self.cfg
-    }
-
-    /// Sets the weight of the dense shaping reward (anneal it towards 0).
-    pub fn set_shaping_weight(&mut self, weight: f64) {
-        if weight.is_finite() && weight >= 0.0 {
-            self.shaping_weight = weight;
-        }
-    }
-
-    /// Current weight of the shaping reward.
-    pub fn shaping_weight(&self) -> f64 {
-        self.shaping_weight
-    }
-
-    /// Counters of the current episode.
-    pub fn info(&self) -> Info {
-        self.info
+        &self.task.cfg
     }
 
     /// Every dish of the episode, in reset order (removed ones included).
     pub fn dishes(&self) -> Vec<DishState> {
-        self.dishes
+        self.core
+            .objects()
             .iter()
-            .map(|d| DishState {
-                kind: d.kind,
-                position: d.last_position,
-                velocity: d.last_velocity,
-                status: d.status,
-                washed_s: d.washed_s,
-                clean: d.clean,
+            .zip(&self.task.kinds)
+            .map(|(o, kind)| DishState {
+                kind: *kind,
+                position: o.position(),
+                velocity: o.velocity(),
+                status: o.status().into(),
+                washed_s: o.processed_s(),
+                clean: o.processed(),
             })
             .collect()
     }
 
-    /// Tip position, m (the start position before the first reset).
-    pub fn tip_position(&self) -> Vector {
-        self.physics
-            .as_ref()
-            .map_or(Vector::from(TIP_START), |p| p.effector.position)
-    }
-
-    /// Tip yaw, rad.
-    pub fn tip_yaw(&self) -> f32 {
-        self.physics.as_ref().map_or(0.0, |p| p.effector.yaw)
-    }
-
-    /// Whether the gripper is closed.
-    pub fn gripper_closed(&self) -> bool {
-        self.physics.as_ref().is_some_and(|p| p.effector.closed)
-    }
-
     /// Index of the held dish.
     pub fn held_dish(&self) -> Option<usize> {
-        self.dishes
-            .iter()
-            .position(|d| d.status == DishStatus::Held)
+        self.core.held()
     }
 
     /// Centre of the wash zone, m.
@@ -279,60 +206,170 @@ impl DishwashingEnv {
 
     /// Centre of rack slot `i` on the tray surface, m.
     pub fn slot_center(&self, i: usize) -> Vector {
-        let (x, z) = cell_center(RACK_CENTER, i);
-        Vector::new(x, RACK_BASE_TOP, z)
+        slot_center(i)
     }
 
     /// The first free rack slot.
     pub fn free_slot(&self) -> Option<usize> {
-        self.slots.iter().position(|taken| !taken)
+        self.core.first_free_target()
+    }
+}
+
+impl DishwashingTask {
+    /// The nearest dirty loose dish's grasp point.
+    fn nearest_dirty(&self, core: &PickPlaceCore) -> Option<Vector> {
+        let tip = core.tip_position();
+        core.objects()
+            .iter()
+            .filter(|d| d.status() == ObjectStatus::Loose && !d.processed())
+            .map(|d| d.grasp_point())
+            .min_by(|a, b| a.distance(tip).total_cmp(&b.distance(tip)))
+    }
+}
+
+impl PickPlaceTask for DishwashingTask {
+    const ID: &'static str = DISHWASHING_ID;
+    const OBS_DIM: usize = DISHWASHING_OBS_DIM;
+    const TIP_START: [f32; 3] = [0.0, 0.35, 0.25];
+    const WORKSPACE: ([f32; 3], [f32; 3]) = ([-1.1, 0.0, -0.45], [1.15, 0.6, 0.45]);
+    const ZONE_CENTER: [f32; 3] = WASH_CENTER;
+    const ZONE_HALF: f32 = WASH_HALF;
+    const REST_SPEED: f32 = 0.03;
+    const REST_ANGULAR_SPEED: f32 = 0.3;
+
+    fn params(&self) -> PickPlaceParams {
+        self.cfg.params()
     }
 
-    /// Largest contact force (N) seen on any dish in the last step, among
-    /// those above the thresholds (0 if none).
-    pub fn last_peak_force(&self) -> f32 {
-        self.last_peak_force
-    }
-
-    /// Starts (`true`, from zero) or stops (`false`) timing the rapier
-    /// sub-steps inside [`Env::step_into`], for measuring the env's
-    /// overhead over its own physics on the same trajectory.
-    pub fn set_physics_clock(&mut self, on: bool) {
-        self.physics_clock = on.then_some(Duration::ZERO);
-    }
-
-    /// Wall time spent in the rapier sub-steps of `step_into` since
-    /// [`set_physics_clock(true)`](Self::set_physics_clock); `None` when off.
-    pub fn physics_clock(&self) -> Option<Duration> {
-        self.physics_clock
-    }
-
-    /// Steps only the rapier world for `control_steps` control periods with
-    /// the robot holding still: the raw physics cost of this scene, for the
-    /// overhead benchmark. Requires a reset first.
-    pub fn step_physics_only(&mut self, control_steps: usize) -> Result<()> {
-        let physics = self.physics.as_mut().ok_or_else(|| EnvError::NeedsReset {
-            env: DISHWASHING_ID.to_string(),
-            when: "before reset",
-        })?;
-        for _ in 0..control_steps {
-            physics.step(None, |_, _, _| {});
+    fn observation_bounds(&self) -> (Vec<f32>, Vec<f32>) {
+        let mut low = vec![-5.0_f32; DISHWASHING_OBS_DIM];
+        let mut high = vec![5.0_f32; DISHWASHING_OBS_DIM];
+        for i in (3..5).chain(9..16).chain(25..30) {
+            low[i] = if i < 5 { -1.0 } else { 0.0 };
+            high[i] = 1.0;
         }
-        Ok(())
+        (low, high)
     }
 
-    /// Drawable primitives of the current scene, for the renderer.
-    pub fn scene_shapes(&self) -> Vec<SceneShape> {
+    fn target_count(&self) -> usize {
+        6
+    }
+
+    fn layout(&mut self, rng: &mut ChaCha8Rng) -> SceneLayout {
+        // Dishes: one per sink cell, cells shuffled, kinds drawn per dish.
+        let mut cells: Vec<usize> = (0..6).collect();
+        for i in (1..cells.len()).rev() {
+            let j = rng.random_range(0..=i);
+            cells.swap(i, j);
+        }
+        self.kinds.clear();
+        let mut objects = Vec::new();
+        for &cell in cells.iter().take(self.cfg.num_dishes) {
+            let kind = DishKind::ALL[rng.random_range(0..3)];
+            let (cx, cz) = cell_center(SINK_CENTER, cell);
+            let slack = (CELL * 0.5 - kind.radius() - 0.012).max(0.0);
+            let x = cx + rng.random_range(-slack..=slack);
+            let z = cz + rng.random_range(-slack..=slack);
+            let yaw = rng.random_range(-std::f32::consts::PI..std::f32::consts::PI);
+            let position = Vector::new(x, kind.half_height() + 0.001, z);
+            objects.push(ObjectSpawn {
+                shape: SharedShape::cylinder(kind.half_height(), kind.radius()),
+                pose: Pose::from_parts(position, Rotation::from_rotation_y(yaw)),
+                mass: kind.mass(),
+                friction: FRICTION,
+                half_height: kind.half_height(),
+                break_force: Some(kind.break_force(&self.cfg.break_force_n)),
+            });
+            self.kinds.push(kind);
+        }
+        SceneLayout {
+            static_boxes: static_boxes(),
+            friction: FRICTION,
+            objects,
+        }
+    }
+
+    fn phase_target(&self, core: &PickPlaceCore) -> (usize, Option<Vector>) {
+        match core.held() {
+            Some(i) if core.objects()[i].processed() => {
+                let lift = 2.0 * self.kinds[i].half_height() + 0.01;
+                (
+                    2,
+                    core.first_free_target()
+                        .map(|s| slot_center(s) + Vector::new(0.0, lift, 0.0)),
+                )
+            }
+            Some(i) => {
+                let offset = core.tip_position() - core.objects()[i].position();
+                (1, Some(Vector::from(WASH_CENTER) + offset))
+            }
+            None => (0, self.nearest_dirty(core)),
+        }
+    }
+
+    fn released_at_goal(&self, core: &PickPlaceCore, object: usize) -> bool {
+        slot_at(core.objects()[object].position()).is_some_and(|s| !core.filled()[s])
+    }
+
+    fn on_rest(&self, core: &PickPlaceCore, object: usize) -> RestVerdict {
+        let d = &core.objects()[object];
+        let p = d.position();
+        if in_basin(SINK_CENTER, p) && p.y < SINK_WALL_HEIGHT {
+            return RestVerdict::Stay; // back in the sink: fine, not yet done
+        }
+        let bottom = p.y - self.kinds[object].half_height();
+        let slot = slot_at(p).filter(|_| (bottom - RACK_BASE_TOP).abs() < 0.01);
+        match slot {
+            Some(s) if d.processed() && !core.filled()[s] => RestVerdict::Place(s),
+            _ => RestVerdict::Remove,
+        }
+    }
+
+    fn write_obs(&self, core: &PickPlaceCore, obs: &mut [f32]) {
+        let tip = core.tip_position();
+        let wash_time = self.cfg.wash_time_s;
+        let held = core.held();
+        if let Some(i) = held {
+            let d = &core.objects()[i];
+            obs[10] = 1.0;
+            obs[11] = if wash_time > 0.0 {
+                (d.processed_s() / wash_time).min(1.0)
+            } else {
+                1.0
+            };
+            obs[12] = f32::from(u8::from(d.processed()));
+            obs[13 + self.kinds[i].index()] = 1.0;
+        }
+        let rel = |v: Option<Vector>| v.map_or([0.0; 3], |v| (v - tip).to_array());
+        obs[16..19].copy_from_slice(&rel(self.nearest_dirty(core)));
+        obs[19..22].copy_from_slice(&rel(core
+            .first_free_target()
+            .map(|s| slot_center(s) + Vector::new(0.0, 0.12, 0.0))));
+        obs[22..25].copy_from_slice(&rel(Some(Vector::from(WASH_CENTER))));
+        let phase = match held {
+            Some(i) if core.objects()[i].processed() => 2,
+            Some(_) => 1,
+            None => 0,
+        };
+        obs[25 + phase] = 1.0;
+        let objects = core.objects();
+        let todo = objects.iter().filter(|d| d.status().is_pending()).count();
+        obs[28] = todo as f32 / objects.len().max(1) as f32;
+        let elapsed = core.info().sim_seconds / f64::from(self.cfg.episode_seconds);
+        obs[29] = elapsed.min(1.0) as f32;
+    }
+
+    fn scene_shapes(&self, core: &PickPlaceCore) -> Vec<SceneShape> {
         let mut shapes = static_shapes();
-        for d in &self.dishes {
-            if d.status.is_removed() {
+        for (d, kind) in core.objects().iter().zip(&self.kinds) {
+            if d.status().is_removed() {
                 continue;
             }
-            let base = d.kind.color();
-            let color = if d.clean {
+            let base = kind.color();
+            let color = if d.processed() {
                 [0.95, 0.95, 0.97]
             } else {
-                let t = (d.washed_s / self.cfg.wash_time_s.max(1e-3)).clamp(0.0, 1.0);
+                let t = (d.processed_s() / self.cfg.wash_time_s.max(1e-3)).clamp(0.0, 1.0);
                 [
                     base[0] + (0.95 - base[0]) * t,
                     base[1] + (0.95 - base[1]) * t,
@@ -341,470 +378,25 @@ impl DishwashingEnv {
             };
             shapes.push(SceneShape {
                 kind: ShapeKind::Cylinder {
-                    radius: d.kind.radius(),
-                    half_height: d.kind.half_height(),
+                    radius: kind.radius(),
+                    half_height: kind.half_height(),
                 },
-                pose: Pose::from_parts(d.last_position, d.last_rotation),
+                pose: Pose::from_parts(d.position(), d.rotation()),
                 color,
             });
-        }
-        if let Some(p) = &self.physics {
-            shapes.extend(crate::render::gripper_shapes(
-                p.effector.position,
-                p.effector.yaw,
-                p.effector.closed,
-            ));
         }
         shapes
     }
 
-    fn build_world(&mut self) {
-        let cfg = &self.cfg;
-        let limits = EndEffectorLimits {
-            max_speed: cfg.max_speed_m_s,
-            max_yaw_rate: cfg.max_yaw_rate_rad_s,
-            workspace_min: Vector::new(-1.1, 0.0, -0.45),
-            workspace_max: Vector::new(1.15, 0.6, 0.45),
-            grasp_radius: GRASP_RADIUS,
-        };
-        let mut w = LabourWorld::new(
-            cfg.control_period_s,
-            cfg.physics_substeps,
-            Vector::from(TIP_START),
-            limits,
-        );
-        for (center, half) in static_boxes() {
-            w.add_static_box(center, half, FRICTION);
-        }
-        // Dishes: one per sink cell, cells shuffled, kinds drawn per dish.
-        let mut cells: Vec<usize> = (0..6).collect();
-        for i in (1..cells.len()).rev() {
-            let j = self.rng.random_range(0..=i);
-            cells.swap(i, j);
-        }
-        self.dishes.clear();
-        for &cell in cells.iter().take(cfg.num_dishes) {
-            let kind = DishKind::ALL[self.rng.random_range(0..3)];
-            let (cx, cz) = cell_center(SINK_CENTER, cell);
-            let slack = (CELL * 0.5 - kind.radius() - 0.012).max(0.0);
-            let x = cx + self.rng.random_range(-slack..=slack);
-            let z = cz + self.rng.random_range(-slack..=slack);
-            let yaw = self
-                .rng
-                .random_range(-std::f32::consts::PI..std::f32::consts::PI);
-            let position = Vector::new(x, kind.half_height() + 0.001, z);
-            let rotation = Rotation::from_rotation_y(yaw);
-            let (body, collider) = w.add_dynamic(
-                SharedShape::cylinder(kind.half_height(), kind.radius()),
-                Pose::from_parts(position, rotation),
-                kind.mass(),
-                FRICTION,
-                kind.break_force(&cfg.break_force_n),
-            );
-            self.dishes.push(Dish {
-                kind,
-                body,
-                collider,
-                status: DishStatus::Loose,
-                washed_s: 0.0,
-                clean: false,
-                rest_s: 0.0,
-                grasped_before: false,
-                last_position: position,
-                last_rotation: rotation,
-                last_velocity: Vector::ZERO,
-            });
-        }
-        self.slots = vec![false; 6];
-        self.physics = Some(w);
-    }
-
-    /// The phase and its target point for shaping.
-    fn phase_target(&self) -> (usize, Option<Vector>) {
-        match self.held_dish() {
-            Some(i) if self.dishes[i].clean => (
-                2,
-                self.free_slot().map(|s| {
-                    self.slot_center(s)
-                        + Vector::new(0.0, 2.0 * self.dishes[i].kind.half_height() + 0.01, 0.0)
-                }),
-            ),
-            Some(i) => {
-                let d = &self.dishes[i];
-                let offset = self.tip_position() - d.last_position;
-                (1, Some(Vector::from(WASH_CENTER) + offset))
-            }
-            None => (0, self.nearest_dirty()),
-        }
-    }
-
-    fn nearest_dirty(&self) -> Option<Vector> {
-        let tip = self.tip_position();
-        self.dishes
-            .iter()
-            .filter(|d| d.status == DishStatus::Loose && !d.clean)
-            .map(|d| d.last_position + Vector::new(0.0, d.kind.half_height(), 0.0))
-            .min_by(|a, b| a.distance(tip).total_cmp(&b.distance(tip)))
-    }
-
-    fn write_obs(&self, obs: &mut [f32]) {
-        let Some(p) = &self.physics else {
-            obs.fill(0.0);
-            return;
-        };
-        let e = &p.effector;
-        let tip = e.position;
-        obs[0..3].copy_from_slice(&tip.to_array());
-        obs[3] = e.yaw.sin();
-        obs[4] = e.yaw.cos();
-        obs[5..8].copy_from_slice(&e.velocity.to_array());
-        obs[8] = e.yaw_rate;
-        obs[9] = f32::from(u8::from(e.closed));
-        obs[10..16].fill(0.0);
-        if let Some(i) = self.held_dish() {
-            let d = &self.dishes[i];
-            obs[10] = 1.0;
-            obs[11] = if self.cfg.wash_time_s > 0.0 {
-                (d.washed_s / self.cfg.wash_time_s).min(1.0)
-            } else {
-                1.0
-            };
-            obs[12] = f32::from(u8::from(d.clean));
-            obs[13 + d.kind.index()] = 1.0;
-        }
-        let rel = |v: Option<Vector>| v.map_or([0.0; 3], |v| (v - tip).to_array());
-        obs[16..19].copy_from_slice(&rel(self.nearest_dirty()));
-        obs[19..22].copy_from_slice(&rel(self
-            .free_slot()
-            .map(|s| self.slot_center(s) + Vector::new(0.0, 0.12, 0.0))));
-        obs[22..25].copy_from_slice(&rel(Some(Vector::from(WASH_CENTER))));
-        let phase = match self.held_dish() {
-            Some(i) if self.dishes[i].clean => 2,
-            Some(_) => 1,
-            None => 0,
-        };
-        obs[25..28].fill(0.0);
-        obs[25 + phase] = 1.0;
-        let todo = self
-            .dishes
-            .iter()
-            .filter(|d| matches!(d.status, DishStatus::Loose | DishStatus::Held))
-            .count();
-        obs[28] = todo as f32 / self.dishes.len().max(1) as f32;
-        obs[29] = (self.info.sim_seconds / f64::from(self.cfg.episode_seconds)).min(1.0) as f32;
-        for (v, (lo, hi)) in obs.iter_mut().zip(self.bounds()) {
-            *v = if v.is_finite() { v.clamp(lo, hi) } else { 0.0 };
-        }
-    }
-
-    fn bounds(&self) -> impl Iterator<Item = (f32, f32)> + '_ {
-        let Space::Box(b) = &self.observation_space else {
-            unreachable!("the dishwashing observation space is a box")
-        };
-        b.low.iter().copied().zip(b.high.iter().copied())
-    }
-
-    fn check_obs_len(&self, obs: &[f32]) -> Result<()> {
-        if obs.len() != DISHWASHING_OBS_DIM {
-            return Err(EnvError::ObservationBuffer {
-                env: DISHWASHING_ID.to_string(),
-                expected: DISHWASHING_OBS_DIM,
-                got: obs.len(),
-            });
-        }
-        Ok(())
-    }
-
-    fn sync_dish_states(&mut self) {
-        let Some(p) = &self.physics else { return };
-        for d in &mut self.dishes {
-            if d.status.is_removed() {
-                continue;
-            }
-            if let Some(b) = p.world.bodies.get(d.body) {
-                d.last_position = b.translation();
-                d.last_rotation = *b.rotation();
-                d.last_velocity = b.linvel();
-            }
-        }
+    fn camera(&self) -> Camera {
+        Camera::kitchen()
     }
 }
 
-impl Env for DishwashingEnv {
-    fn id(&self) -> &str {
-        DISHWASHING_ID
-    }
-
-    fn observation_space(&self) -> &Space {
-        &self.observation_space
-    }
-
-    fn action_space(&self) -> &Space {
-        &self.action_space
-    }
-
-    fn reset_into(&mut self, seed: Option<u64>, obs: &mut [f32]) -> Result<Info> {
-        self.check_obs_len(obs)?;
-        if let Some(s) = seed {
-            self.rng = ChaCha8Rng::seed_from_u64(s);
-        }
-        self.info = Info::default();
-        self.episode_over = false;
-        self.last_peak_force = 0.0;
-        self.build_world();
-        self.sync_dish_states();
-        self.write_obs(obs);
-        Ok(self.info)
-    }
-
-    fn step_into(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
-        self.check_obs_len(obs)?;
-        let a = match action {
-            Action::Continuous(a)
-                if a.len() == DISHWASHING_ACTION_DIM && a.iter().all(|v| v.is_finite()) =>
-            {
-                a
-            }
-            other => {
-                return Err(EnvError::InvalidAction {
-                    env: DISHWASHING_ID.to_string(),
-                    expected: "Box([-1, 1]^5) of finite values".to_string(),
-                    got: format!("{other:?}"),
-                });
-            }
-        };
-        if self.episode_over || self.physics.is_none() {
-            return Err(EnvError::NeedsReset {
-                env: DISHWASHING_ID.to_string(),
-                when: if self.physics.is_none() {
-                    "before reset"
-                } else {
-                    "after the episode ended"
-                },
-            });
-        }
-        let before = self.info;
-        let (phase_before, target_before) = self.phase_target();
-        let dist_before = target_before.map(|t| t.distance(self.tip_position()));
-        let washed_before: f32 = self
-            .dishes
-            .iter()
-            .map(|d| d.washed_s.min(self.cfg.wash_time_s))
-            .sum();
-        let mut shaping = 0.0_f64;
-
-        // Gripper: closing near a dish grasps it, opening releases. The arm
-        // holds still for the control period in which the fingers close
-        // (a real arm does not move while its gripper actuates): a fixed
-        // joint made to a moving tip would yank the dish into the sink.
-        let want_closed = a[4].is_finite() && a[4] > 0.0;
-        let physics = self.physics.as_mut().expect("checked above");
-        let closing = want_closed && !physics.effector.closed;
-        if closing {
-            physics.effector.command(0.0, 0.0, 0.0, 0.0);
-        } else {
-            physics.effector.command(a[0], a[1], a[2], a[3]);
-        }
-        if closing {
-            physics.effector.closed = true;
-            let tip = physics.effector.position;
-            let candidate = self
-                .dishes
-                .iter()
-                .enumerate()
-                .filter(|(_, d)| d.status == DishStatus::Loose)
-                .map(|(i, d)| {
-                    let grasp = d.last_position + Vector::new(0.0, d.kind.half_height(), 0.0);
-                    (i, grasp.distance(tip))
-                })
-                .filter(|(_, dist)| *dist <= GRASP_RADIUS)
-                .min_by(|a, b| a.1.total_cmp(&b.1));
-            if let Some((i, _)) = candidate {
-                let d = &mut self.dishes[i];
-                physics.effector.attach(
-                    &mut physics.world.bodies,
-                    &mut physics.world.impulse_joints,
-                    d.body,
-                );
-                d.status = DishStatus::Held;
-                d.rest_s = 0.0;
-                self.info.attempts += 1;
-                if !d.grasped_before && !d.clean {
-                    shaping += 0.2;
-                }
-                d.grasped_before = true;
-            }
-        } else if !want_closed && physics.effector.closed {
-            physics.effector.closed = false;
-            let released = physics
-                .effector
-                .release(&mut physics.world.bodies, &mut physics.world.impulse_joints);
-            if let Some(d) =
-                released.and_then(|body| self.dishes.iter_mut().find(|d| d.body == body))
-            {
-                d.status = DishStatus::Loose;
-                d.rest_s = 0.0;
-                let over_free_slot = slot_at(d.last_position).is_some_and(|s| !self.slots[s]);
-                if d.clean && over_free_slot {
-                    shaping += 0.3;
-                }
-            }
-        }
-
-        // Physics, collecting the largest force on each dish.
-        let mut peak = std::mem::take(&mut self.peak);
-        peak.clear();
-        peak.resize(self.dishes.len(), 0.0);
-        {
-            let dishes = &self.dishes;
-            physics.step(self.physics_clock.as_mut(), |c1, c2, force| {
-                for (i, d) in dishes.iter().enumerate() {
-                    if d.collider == c1 || d.collider == c2 {
-                        peak[i] = peak[i].max(force);
-                    }
-                }
-            });
-        }
-        let dt = self.cfg.control_period_s;
-        self.info.sim_seconds += f64::from(dt);
-        self.last_peak_force = peak.iter().copied().fold(0.0, f32::max);
-
-        if !physics.is_finite() {
-            self.episode_over = true;
-            self.info.fault = Some(EnvFault::NonFiniteState);
-            obs.fill(0.0);
-            return Ok(Transition {
-                reward: 0.0,
-                terminated: false,
-                truncated: true,
-                info: self.info,
-            });
-        }
-        self.sync_dish_states();
-
-        // Breakage, wash, rest and placement.
-        let physics = self.physics.as_mut().expect("checked above");
-        let wash_center = Vector::from(WASH_CENTER);
-        for (i, d) in self.dishes.iter_mut().enumerate() {
-            if d.status.is_removed() {
-                continue;
-            }
-            if peak[i] > d.kind.break_force(&self.cfg.break_force_n) {
-                if d.status == DishStatus::Held {
-                    physics
-                        .effector
-                        .release(&mut physics.world.bodies, &mut physics.world.impulse_joints);
-                }
-                if let DishStatus::Racked(s) = d.status {
-                    self.slots[s] = false;
-                }
-                physics.remove_body(d.body);
-                d.status = DishStatus::Broken;
-                self.info.errors += 1;
-                continue;
-            }
-            match d.status {
-                DishStatus::Held => {
-                    let off = (d.last_position - wash_center).abs();
-                    if off.max_element() <= WASH_HALF && !d.clean {
-                        d.washed_s += dt;
-                        if d.washed_s >= self.cfg.wash_time_s {
-                            d.clean = true;
-                        }
-                    }
-                }
-                DishStatus::Loose => {
-                    if d.last_position.y < -0.3 {
-                        physics.remove_body(d.body);
-                        d.status = DishStatus::Misplaced;
-                        self.info.errors += 1;
-                        continue;
-                    }
-                    let at_rest = physics.world.bodies.get(d.body).is_some_and(|b| {
-                        b.is_sleeping()
-                            || (b.linvel().length() < REST_SPEED
-                                && b.angvel().length() < REST_ANGULAR_SPEED)
-                    });
-                    d.rest_s = if at_rest { d.rest_s + dt } else { 0.0 };
-                    if d.rest_s < self.cfg.settle_time_s {
-                        continue;
-                    }
-                    if in_basin(SINK_CENTER, d.last_position)
-                        && d.last_position.y < SINK_WALL_HEIGHT
-                    {
-                        continue; // back in the sink: fine, not yet done
-                    }
-                    let bottom = d.last_position.y - d.kind.half_height();
-                    let slot =
-                        slot_at(d.last_position).filter(|_| (bottom - RACK_BASE_TOP).abs() < 0.01);
-                    match slot {
-                        Some(s) if d.clean && !self.slots[s] => {
-                            self.slots[s] = true;
-                            d.status = DishStatus::Racked(s);
-                            self.info.units_completed += 1;
-                        }
-                        _ => {
-                            physics.remove_body(d.body);
-                            d.status = DishStatus::Misplaced;
-                            self.info.errors += 1;
-                        }
-                    }
-                }
-                DishStatus::Racked(_) | DishStatus::Broken | DishStatus::Misplaced => {}
-            }
-        }
-
-        self.peak = peak;
-
-        // Shaping: reach progress (same target before and after), wash progress.
-        let (phase_after, _) = self.phase_target();
-        if let (true, Some(t), Some(d0)) = (phase_after == phase_before, target_before, dist_before)
-        {
-            shaping += f64::from(d0 - t.distance(self.tip_position()));
-        }
-        let washed_after: f32 = self
-            .dishes
-            .iter()
-            .map(|d| d.washed_s.min(self.cfg.wash_time_s))
-            .sum();
-        if self.cfg.wash_time_s > 0.0 {
-            shaping += 0.5 * f64::from((washed_after - washed_before) / self.cfg.wash_time_s);
-        }
-
-        let units = f64::from(self.info.units_completed - before.units_completed);
-        let errors = f64::from(self.info.errors - before.errors);
-        let reward = units - errors + self.shaping_weight * shaping;
-        let terminated = self
-            .dishes
-            .iter()
-            .all(|d| matches!(d.status, DishStatus::Racked(_)) || d.status.is_removed());
-        let truncated =
-            !terminated && self.info.sim_seconds + 1e-9 >= f64::from(self.cfg.episode_seconds);
-        self.episode_over = terminated || truncated;
-        self.write_obs(obs);
-        Ok(Transition {
-            reward,
-            terminated,
-            truncated,
-            info: self.info,
-        })
-    }
-
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
-    }
-    fn as_labour_task(&self) -> Option<&dyn crate::LabourTask> {
-        Some(self)
-    }
-
-    fn render(&mut self) -> Option<RgbFrame> {
-        Some(crate::render::render_scene(
-            &self.scene_shapes(),
-            &crate::render::Camera::kitchen(),
-            256,
-            256,
-        ))
-    }
+/// Centre of rack slot `i` on the tray surface, m.
+fn slot_center(i: usize) -> Vector {
+    let (x, z) = cell_center(RACK_CENTER, i);
+    Vector::new(x, RACK_BASE_TOP, z)
 }
 
 /// Centre (x, z) of cell `i` of a 3 × 2 grid centred at `center`.
@@ -927,6 +519,7 @@ fn static_shapes() -> Vec<SceneShape> {
 mod tests {
     use super::*;
     use crate::dishwashing::DishwashingExpert;
+    use crate::{Action, Env, EnvError, Info};
 
     fn one_dish_env() -> DishwashingEnv {
         let cfg = DishwashingConfig {
@@ -971,8 +564,7 @@ mod tests {
             let tip = env.tip_position();
             let offset = tip - d.position;
             let goal = Vector::new(0.0, drop_height + hh, 0.3) + offset;
-            let waypoint =
-                crate::dishwashing::dishwashing_expert::route(tip, goal, 0.2 + hh + offset.y);
+            let waypoint = crate::pick_and_place::route(tip, goal, 0.2 + hh + offset.y);
             let mut v = (waypoint - tip) * 5.0;
             if v.length() > 0.25 {
                 v = v.normalize() * 0.25;
@@ -1063,22 +655,11 @@ mod tests {
     }
 
     fn expert_rollouts(skill: f32, episodes: u64) -> Vec<Info> {
-        let mut env = DishwashingEnv::new(DishwashingConfig::default()).unwrap();
-        let mut expert = DishwashingExpert::new(skill, 1);
-        let mut obs = vec![0.0; DISHWASHING_OBS_DIM];
-        (0..episodes)
-            .map(|ep| {
-                env.reset_into(Some(ep), &mut obs).unwrap();
-                expert.reset();
-                loop {
-                    let a = expert.act(&env);
-                    let t = env.step_into(Action::Continuous(&a), &mut obs).unwrap();
-                    if t.terminated || t.truncated {
-                        return t.info;
-                    }
-                }
-            })
-            .collect()
+        crate::pick_and_place::expert_episodes(
+            &mut DishwashingEnv::new(DishwashingConfig::default()).unwrap(),
+            &mut DishwashingExpert::new(skill, 1),
+            episodes,
+        )
     }
 
     #[test]
@@ -1102,41 +683,5 @@ mod tests {
         let half = rate(expert_rollouts(0.5, 2));
         let full = rate(expert_rollouts(1.0, 2));
         assert!(half > 0.0 && half < 0.9 * full, "half {half}, full {full}");
-    }
-}
-
-impl crate::LabourTask for DishwashingEnv {
-    fn tip_position(&self) -> Vector {
-        DishwashingEnv::tip_position(self)
-    }
-    fn tip_yaw(&self) -> f32 {
-        DishwashingEnv::tip_yaw(self)
-    }
-    fn gripper_closed(&self) -> bool {
-        DishwashingEnv::gripper_closed(self)
-    }
-    fn held_object(&self) -> Option<usize> {
-        self.held_dish()
-    }
-    fn scene_shapes(&self) -> Vec<SceneShape> {
-        DishwashingEnv::scene_shapes(self)
-    }
-    fn episode_seconds(&self) -> f64 {
-        f64::from(self.config().episode_seconds)
-    }
-    fn counters(&self) -> Info {
-        self.info()
-    }
-    fn control_period_s(&self) -> f64 {
-        f64::from(self.config().control_period_s)
-    }
-    fn set_physics_clock(&mut self, on: bool) {
-        DishwashingEnv::set_physics_clock(self, on);
-    }
-    fn physics_clock(&self) -> Option<Duration> {
-        DishwashingEnv::physics_clock(self)
-    }
-    fn step_physics_only(&mut self, control_steps: usize) -> Result<()> {
-        DishwashingEnv::step_physics_only(self, control_steps)
     }
 }

@@ -7,11 +7,10 @@
 //! action noise, aims less precisely (missed grasps, dishes released beside
 //! the slot) and sometimes drops a dish in transit or pauses.
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rapier3d::math::Vector;
 
 use super::{DishStatus, DishwashingEnv};
+use crate::pick_and_place::{ExpertSkill, funnel, route, velocity_towards};
 
 const GAIN: f32 = 5.0;
 /// Gain of the empty-gripper approach to a dish (1/s): stiffer than
@@ -39,74 +38,18 @@ const YAW_GAIN: f32 = 5.0;
 /// A scripted dishwashing worker of a given skill.
 #[derive(Debug, Clone)]
 pub struct DishwashingExpert {
-    skill: f32,
-    rng: ChaCha8Rng,
-    target: Option<usize>,
-    aim_offset: Vector,
-    drop_at: Option<f32>,
-    carry_decided: bool,
-    linger_steps: Option<u32>,
-    pause_steps: u32,
+    worker: ExpertSkill,
 }
 
 impl DishwashingExpert {
-    /// An expert with `skill` (clamped to [0, 1]) and its own random stream.
-    pub fn new(skill: f32, seed: u64) -> Self {
-        Self {
-            skill: if skill.is_finite() {
-                skill.clamp(0.0, 1.0)
-            } else {
-                1.0
-            },
-            rng: ChaCha8Rng::seed_from_u64(seed),
-            target: None,
-            aim_offset: Vector::ZERO,
-            drop_at: None,
-            carry_decided: false,
-            linger_steps: None,
-            pause_steps: 0,
-        }
-    }
-
-    /// The skill in use.
-    pub fn skill(&self) -> f32 {
-        self.skill
-    }
-
-    /// Forgets per-episode state; call after each reset.
-    pub fn reset(&mut self) {
-        self.target = None;
-        self.aim_offset = Vector::ZERO;
-        self.drop_at = None;
-        self.carry_decided = false;
-        self.linger_steps = None;
-        self.pause_steps = 0;
-    }
-
-    fn gaussian(&mut self) -> f32 {
-        let u1: f32 = self.rng.random_range(f32::EPSILON..1.0);
-        let u2: f32 = self.rng.random_range(0.0..1.0);
-        (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
-    }
-
-    fn new_aim(&mut self) {
-        let sd = 0.012 * (1.0 - self.skill);
-        self.aim_offset = Vector::new(self.gaussian() * sd, 0.0, self.gaussian() * sd);
-    }
-
     /// The action `[vx, vy, vz, yaw_rate, grip]` for the env's current state.
     pub fn act(&mut self, env: &DishwashingEnv) -> [f32; 5] {
-        let unskilled = 1.0 - self.skill;
-        if self.pause_steps > 0 {
-            self.pause_steps -= 1;
-            let grip = if env.gripper_closed() { 1.0 } else { -1.0 };
-            return [0.0, 0.0, 0.0, 0.0, grip];
+        if let Some(pause) = self.worker.pause(env.gripper_closed()) {
+            return pause;
         }
-        if self.rng.random::<f32>() < 0.01 * unskilled {
-            self.pause_steps = self.rng.random_range(10..40);
-        }
-        let max_speed = env.config().max_speed_m_s;
-        let speed_cap = max_speed * (0.45 + 0.55 * self.skill);
+        let cfg = env.config();
+        let max_speed = cfg.max_speed_m_s;
+        let speed_cap = self.worker.speed_cap(max_speed);
         let tip = env.tip_position();
         let dishes = env.dishes();
         let (goal, grip) = match env.held_dish() {
@@ -118,27 +61,23 @@ impl DishwashingExpert {
                 if !d.clean {
                     let goal = env.wash_zone_center() + offset;
                     (route(tip, goal, CLEAR_BOTTOM_Y + hh + offset.y), 1.0)
-                } else if self.linger_steps.is_none() {
+                } else if self.worker.lingering(cfg.wash_time_s, cfg.control_period_s) {
                     // Just washed: a less skilled worker keeps scrubbing a while.
-                    let extra = (1.0 - self.skill) * 0.8 * env.config().wash_time_s;
-                    self.linger_steps = Some((extra / env.config().control_period_s) as u32);
-                    (tip, 1.0)
-                } else if self.linger_steps.is_some_and(|n| n > 0) {
-                    self.linger_steps = self.linger_steps.map(|n| n - 1);
                     (tip, 1.0)
                 } else if let Some(s) = env.free_slot() {
-                    let release =
-                        env.slot_center(s) + Vector::new(0.0, hh + 0.005, 0.0) + self.aim_offset;
+                    let release = env.slot_center(s)
+                        + Vector::new(0.0, hh + 0.005, 0.0)
+                        + self.worker.plan.aim_offset;
                     let goal = release + offset;
-                    if !self.carry_decided {
+                    if !self.worker.plan.carry_decided {
                         // Once per carry: does this one slip?
-                        self.carry_decided = true;
-                        if self.rng.random::<f32>() < 0.08 * unskilled {
-                            self.drop_at = Some(self.rng.random_range(0.0..1.0));
-                        }
+                        self.worker.plan.carry_decided = true;
+                        self.worker.decide_drop(0.08);
                     }
                     let horizontal = Vector::new(goal.x - tip.x, 0.0, goal.z - tip.z).length();
                     let dropping = self
+                        .worker
+                        .plan
                         .drop_at
                         .is_some_and(|f| horizontal < 0.6 * f + 0.05 && bottom > 0.08);
                     let settled = horizontal < AIM_TOL && (d.position.y - release.y).abs() < 0.004;
@@ -149,9 +88,7 @@ impl DishwashingExpert {
                 }
             }
             None => {
-                self.drop_at = None;
-                self.carry_decided = false;
-                self.linger_steps = None;
+                self.worker.plan.end_carry();
                 if env.gripper_closed() {
                     return [0.0, 0.0, 0.0, 0.0, -1.0];
                 }
@@ -174,18 +111,18 @@ impl DishwashingExpert {
                         da.total_cmp(&db)
                     })
                     .map(|(i, _)| i);
-                if nearest != self.target {
-                    self.target = nearest;
-                    self.new_aim();
+                if nearest != self.worker.plan.target {
+                    self.worker.plan.target = nearest;
+                    self.worker.plan.aim_offset = self.worker.aim_offset();
                 }
-                match self.target {
+                match self.worker.plan.target {
                     Some(i) => {
-                        let goal = dishes[i].grasp_point() + self.aim_offset * 0.5;
+                        let goal = dishes[i].grasp_point() + self.worker.plan.aim_offset * 0.5;
                         let close = goal.distance(tip) < CLOSE_TOL;
                         let g = funnel(tip, goal, SAFE_TIP_Y);
                         if close {
                             // next carry gets a fresh aim at the slot
-                            self.new_aim();
+                            self.worker.plan.aim_offset = self.worker.aim_offset();
                             (tip, 1.0)
                         } else {
                             (g, -1.0)
@@ -198,7 +135,7 @@ impl DishwashingExpert {
         // Fetching, near a dish slow down in proportion to the distance:
         // the last centimetres before the grasp take several steps, not
         // one, so the demonstrations show how the grasp is approached.
-        let (gain, cap) = match (env.held_dish(), self.target) {
+        let (gain, cap) = match (env.held_dish(), self.worker.plan.target) {
             (None, Some(i)) => {
                 let near = dishes[i].grasp_point().distance(tip);
                 (
@@ -209,82 +146,11 @@ impl DishwashingExpert {
             (None, None) => (FETCH_GAIN, speed_cap),
             (Some(_), _) => (GAIN, speed_cap),
         };
-        let mut v = (goal - tip) * gain;
-        if v.length() > cap {
-            v = v.normalize() * cap;
-        }
-        // Horizontal wobble, fading out near the goal (a careless worker
-        // still slows down to set a dish down).
-        let noise = 0.2 * unskilled * ((goal - tip).length() / 0.1).min(1.0);
-        let yaw_rate = -YAW_GAIN * env.tip_yaw() / env.config().max_yaw_rate_rad_s;
-        let mut a = [
-            v.x / max_speed,
-            v.y / max_speed,
-            v.z / max_speed,
-            yaw_rate,
-            grip,
-        ];
-        if noise > 0.0 {
-            a[0] += self.gaussian() * noise;
-            a[2] += self.gaussian() * noise;
-        }
-        for x in &mut a {
-            *x = x.clamp(-1.0, 1.0);
-        }
-        a
+        let v = velocity_towards(tip, goal, gain, cap);
+        let yaw_rate = -YAW_GAIN * env.tip_yaw() / cfg.max_yaw_rate_rad_s;
+        self.worker
+            .action(v, max_speed, yaw_rate, grip, (goal - tip).length())
     }
 }
 
-/// Height gained per metre of horizontal distance on a [`funnel`].
-const FUNNEL_SLOPE: f32 = 2.0;
-/// Below the funnel's height by this much, the tip only climbs.
-const FUNNEL_BAND: f32 = 0.04;
-
-/// The next waypoint towards `goal` on a funnel: the tip's target height is
-/// `goal.y + FUNNEL_SLOPE · horizontal distance`, capped at `clear_y` (where
-/// whatever it carries clears the walls), and the horizontal move fades in
-/// as the tip rises into the last `FUNNEL_BAND` below that height. The same
-/// climb, cross and descend as [`route`], but continuous in the tip's
-/// position: a policy cloned from this expert has no switching surface to
-/// stall on (with `route` a clone hovered where "hold height" turns into
-/// "descend at full speed").
-pub(crate) fn funnel(tip: Vector, goal: Vector, clear_y: f32) -> Vector {
-    let horizontal = Vector::new(goal.x - tip.x, 0.0, goal.z - tip.z).length();
-    let height = (goal.y + FUNNEL_SLOPE * horizontal).min(clear_y.max(goal.y));
-    let f = ((tip.y - (height - FUNNEL_BAND)) / FUNNEL_BAND).clamp(0.0, 1.0);
-    Vector::new(
-        tip.x + f * (goal.x - tip.x),
-        height,
-        tip.z + f * (goal.z - tip.z),
-    )
-}
-
-/// The next waypoint towards `goal`: climb straight up until the tip is
-/// at `clear_y` (where whatever it carries clears the walls), cross over at
-/// that height, then descend onto the goal.
-pub(crate) fn route(tip: Vector, goal: Vector, clear_y: f32) -> Vector {
-    let horizontal = Vector::new(goal.x - tip.x, 0.0, goal.z - tip.z).length();
-    if horizontal > 0.02 {
-        if tip.y < clear_y - 0.02 {
-            return Vector::new(tip.x, clear_y.max(goal.y), tip.z);
-        }
-        return Vector::new(goal.x, clear_y.max(goal.y), goal.z);
-    }
-    goal
-}
-
-impl crate::ScriptedExpert for DishwashingExpert {
-    fn task_id(&self) -> &'static str {
-        super::DISHWASHING_ID
-    }
-
-    fn reset(&mut self) {
-        DishwashingExpert::reset(self);
-    }
-
-    fn act(&mut self, env: &dyn crate::Env, action: &mut [f32]) -> crate::Result<()> {
-        crate::task::act_on::<DishwashingEnv, 5>(env, action, "DishwashingExpert::act", |task| {
-            DishwashingExpert::act(self, task)
-        })
-    }
-}
+crate::task::scripted_expert!(DishwashingExpert on DishwashingEnv);

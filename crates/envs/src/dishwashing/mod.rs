@@ -2,13 +2,13 @@
 
 mod dish_kind;
 mod dishwashing_config;
-pub(crate) use dishwashing_config::config_error;
 mod dishwashing_env;
-pub(crate) mod dishwashing_expert;
+mod dishwashing_expert;
 
 pub use dish_kind::DishKind;
 pub use dishwashing_config::{BreakForces, DISHWASHING_ID, DishwashingConfig, MAX_DISHES};
 pub use dishwashing_env::{
     DISHWASHING_ACTION_DIM, DISHWASHING_OBS_DIM, DishState, DishStatus, DishwashingEnv,
+    DishwashingTask,
 };
 pub use dishwashing_expert::DishwashingExpert;

@@ -28,30 +28,66 @@ pub trait ScriptedExpert: Send {
     }
 }
 
-/// [`ScriptedExpert::act`] for an expert of the concrete task `T` whose
-/// plan is `plan`: finds `T` under `env`'s wrappers (any other env is
-/// refused, naming `expert`) and writes the plan's action into `action`
-/// (whose length must match).
-pub(crate) fn act_on<T: 'static, const N: usize>(
-    env: &dyn Env,
-    action: &mut [f32],
-    expert: &'static str,
-    plan: impl FnOnce(&T) -> [f32; N],
-) -> Result<()> {
-    let task = env
-        .as_any()
+/// What every pick-and-place expert `$expert` (a struct whose field
+/// `worker` is its `ExpertSkill`, with an inherent `act(&$env) -> [f32; N]`)
+/// shares: `new`, `skill` and `reset`, and its [`ScriptedExpert`] impl on
+/// the task env `$env` (found under any wrappers through [`Env::as_any`]).
+macro_rules! scripted_expert {
+    ($expert:ident on $env:ty) => {
+        impl $expert {
+            /// An expert with `skill` (clamped to [0, 1]; non-finite: 1) and
+            /// its own random stream.
+            pub fn new(skill: f32, seed: u64) -> Self {
+                Self {
+                    worker: $crate::pick_and_place::ExpertSkill::new(skill, seed),
+                }
+            }
+
+            /// The skill in use.
+            pub fn skill(&self) -> f32 {
+                self.worker.skill()
+            }
+
+            /// Forgets per-episode state; call after each reset.
+            pub fn reset(&mut self) {
+                self.worker.reset();
+            }
+        }
+
+        impl $crate::ScriptedExpert for $expert {
+            fn task_id(&self) -> &'static str {
+                <$env>::ID
+            }
+
+            fn reset(&mut self) {
+                $expert::reset(self);
+            }
+
+            fn act(&mut self, env: &dyn $crate::Env, action: &mut [f32]) -> $crate::Result<()> {
+                let name = concat!(stringify!($expert), "::act");
+                let a = $expert::act(self, $crate::task::task_of::<$env>(env, name)?);
+                if action.len() != a.len() {
+                    return Err($crate::EnvError::InvalidAction {
+                        env: env.id().to_string(),
+                        expected: format!("an action buffer of length {}", a.len()),
+                        got: format!("length {}", action.len()),
+                    });
+                }
+                action.copy_from_slice(&a);
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use scripted_expert;
+
+/// `env`'s concrete task `T` under its wrappers, or the error an expert of
+/// `T` gives for any other env.
+pub(crate) fn task_of<'a, T: 'static>(env: &'a dyn Env, expert: &'static str) -> Result<&'a T> {
+    env.as_any()
         .and_then(|a| a.downcast_ref::<T>())
         .ok_or_else(|| EnvError::Unsupported {
             env: env.id().to_string(),
             operation: expert,
-        })?;
-    if action.len() != N {
-        return Err(EnvError::InvalidAction {
-            env: env.id().to_string(),
-            expected: format!("an action buffer of length {N}"),
-            got: format!("length {}", action.len()),
-        });
-    }
-    action.copy_from_slice(&plan(task));
-    Ok(())
+        })
 }

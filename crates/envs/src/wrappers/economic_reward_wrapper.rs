@@ -12,7 +12,9 @@
 //! advances once per finished episode of this wrapper; in a vector env
 //! each copy has its own wrapper, so each copy counts its own episodes.
 
-use crate::{Action, Env, EnvError, Info, Result, RgbFrame, Space, Transition};
+use super::Wrapper;
+use super::wrapper::wraps;
+use crate::{Action, Env, EnvError, Info, Result, Transition};
 use economics::{DenseWageReward, EpisodeOutcome, EpisodeScorer, ScoredEpisode};
 use serde::{Deserialize, Serialize};
 
@@ -121,30 +123,17 @@ impl<E: Env> EconomicRewardWrapper<E> {
     pub fn dense(&self) -> &DenseWageReward {
         &self.dense
     }
-
-    /// The wrapped env.
-    pub fn inner(&self) -> &E {
-        &self.env
-    }
 }
 
-impl<E: Env> Env for EconomicRewardWrapper<E> {
-    fn id(&self) -> &str {
-        self.env.id()
-    }
-    fn observation_space(&self) -> &Space {
-        self.env.observation_space()
-    }
-    fn action_space(&self) -> &Space {
-        self.env.action_space()
-    }
-    fn reset_into(&mut self, seed: Option<u64>, obs: &mut [f32]) -> Result<Info> {
+impl<E: Env> Wrapper for EconomicRewardWrapper<E> {
+    wraps!(env);
+    fn wrapped_reset(&mut self, seed: Option<u64>, obs: &mut [f32]) -> Result<Info> {
         let info = self.env.reset_into(seed, obs)?;
         self.previous = info;
         self.last_step = StepRewardComponents::default();
         Ok(info)
     }
-    fn step_into(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
+    fn wrapped_step(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
         let mut t = self.env.step_into(action, obs)?;
         let delta_units = t
             .info
@@ -186,24 +175,12 @@ impl<E: Env> Env for EconomicRewardWrapper<E> {
         }
         Ok(t)
     }
-    fn render(&mut self) -> Option<RgbFrame> {
-        self.env.render()
-    }
-    fn set_state(&mut self, state: &[f64]) -> Result<()> {
-        self.env.set_state(state)
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        self.env.as_any()
-    }
-    fn as_labour_task(&self) -> Option<&dyn crate::LabourTask> {
-        self.env.as_labour_task()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Transition;
+    use crate::{Space, Transition};
     use economics::{Curriculum, EconomicReward, Schedule, TaskEconomics, WageLoss};
 
     /// Completes a unit every 2nd step and breaks one every 5th, one

@@ -1,8 +1,10 @@
 //! Gymnasium's `RecordEpisodeStatistics`: return, length and the economic
 //! counters of every finished episode.
 
+use super::Wrapper;
 use super::episode_record::EpisodeAccumulator;
-use crate::{Action, Env, EpisodeRecord, Info, Result, RgbFrame, Space, Transition};
+use super::wrapper::wraps;
+use crate::{Action, Env, EpisodeRecord, Info, Result, Transition};
 use std::collections::VecDeque;
 
 /// Records each finished episode; the last `capacity` are kept (Gymnasium's
@@ -54,35 +56,17 @@ impl<E: Env> EpisodeStatistics<E> {
     pub fn episodes(&self) -> impl ExactSizeIterator<Item = &EpisodeRecord> {
         self.history.iter()
     }
-
-    /// The wrapped env.
-    pub fn inner(&self) -> &E {
-        &self.env
-    }
-
-    /// The wrapped env, mutably.
-    pub fn inner_mut(&mut self) -> &mut E {
-        &mut self.env
-    }
 }
 
-impl<E: Env> Env for EpisodeStatistics<E> {
-    fn id(&self) -> &str {
-        self.env.id()
-    }
-    fn observation_space(&self) -> &Space {
-        self.env.observation_space()
-    }
-    fn action_space(&self) -> &Space {
-        self.env.action_space()
-    }
-    fn reset_into(&mut self, seed: Option<u64>, obs: &mut [f32]) -> Result<Info> {
+impl<E: Env> Wrapper for EpisodeStatistics<E> {
+    wraps!(env);
+    fn wrapped_reset(&mut self, seed: Option<u64>, obs: &mut [f32]) -> Result<Info> {
         let info = self.env.reset_into(seed, obs)?;
         self.current.clear();
         self.ended_last_step = false;
         Ok(info)
     }
-    fn step_into(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
+    fn wrapped_step(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
         let t = self.env.step_into(action, obs)?;
         self.ended_last_step = false;
         if let Some(record) = self
@@ -96,18 +80,6 @@ impl<E: Env> Env for EpisodeStatistics<E> {
             self.ended_last_step = true;
         }
         Ok(t)
-    }
-    fn render(&mut self) -> Option<RgbFrame> {
-        self.env.render()
-    }
-    fn set_state(&mut self, state: &[f64]) -> Result<()> {
-        self.env.set_state(state)
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        self.env.as_any()
-    }
-    fn as_labour_task(&self) -> Option<&dyn crate::LabourTask> {
-        self.env.as_labour_task()
     }
 }
 

@@ -2,8 +2,10 @@
 //! plus a clip). For many copies sharing one statistic use
 //! [`VecEnv::with_obs_normalization`](crate::VecEnv::with_obs_normalization).
 
+use super::Wrapper;
 use super::obs_normalizer::{ObsNormConfig, ObsNormalizer};
-use crate::{Action, BoxSpace, Env, Info, Result, RgbFrame, RunningMeanStd, Space, Transition};
+use super::wrapper::wraps;
+use crate::{Action, BoxSpace, Env, Info, Result, RunningMeanStd, Space, Transition};
 
 /// Normalises every observation (reset and step) with running statistics
 /// that each observation first updates (while training). The observation
@@ -51,11 +53,6 @@ impl<E: Env> NormalizeObservation<E> {
         self.normalizer.state()
     }
 
-    /// The wrapped env.
-    pub fn inner(&self) -> &E {
-        &self.env
-    }
-
     fn apply(&mut self, obs: &mut [f32]) -> Result<()> {
         self.normalizer.update(obs)?;
         self.normalizer.normalize(obs);
@@ -63,37 +60,20 @@ impl<E: Env> NormalizeObservation<E> {
     }
 }
 
-impl<E: Env> Env for NormalizeObservation<E> {
-    fn id(&self) -> &str {
-        self.env.id()
-    }
-    fn observation_space(&self) -> &Space {
+impl<E: Env> Wrapper for NormalizeObservation<E> {
+    wraps!(env);
+    fn wrapped_observation_space(&self) -> &Space {
         &self.observation_space
     }
-    fn action_space(&self) -> &Space {
-        self.env.action_space()
-    }
-    fn reset_into(&mut self, seed: Option<u64>, obs: &mut [f32]) -> Result<Info> {
+    fn wrapped_reset(&mut self, seed: Option<u64>, obs: &mut [f32]) -> Result<Info> {
         let info = self.env.reset_into(seed, obs)?;
         self.apply(obs)?;
         Ok(info)
     }
-    fn step_into(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
+    fn wrapped_step(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
         let t = self.env.step_into(action, obs)?;
         self.apply(obs)?;
         Ok(t)
-    }
-    fn render(&mut self) -> Option<RgbFrame> {
-        self.env.render()
-    }
-    fn set_state(&mut self, state: &[f64]) -> Result<()> {
-        self.env.set_state(state)
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        self.env.as_any()
-    }
-    fn as_labour_task(&self) -> Option<&dyn crate::LabourTask> {
-        self.env.as_labour_task()
     }
 }
 

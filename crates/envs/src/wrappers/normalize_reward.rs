@@ -2,8 +2,10 @@
 //! rule). For many copies sharing one statistic use
 //! [`VecEnv::with_reward_normalization`](crate::VecEnv::with_reward_normalization).
 
+use super::Wrapper;
 use super::reward_normalizer::{RewardNormConfig, RewardNormalizer};
-use crate::{Action, Env, Info, Result, RgbFrame, Space, Transition};
+use super::wrapper::wraps;
+use crate::{Action, Env, Info, Result, Transition};
 
 /// Scales rewards by the running std of the discounted return.
 #[derive(Debug, Clone)]
@@ -30,46 +32,21 @@ impl<E: Env> NormalizeReward<E> {
     pub fn normalizer_mut(&mut self) -> &mut RewardNormalizer {
         &mut self.normalizer
     }
-
-    /// The wrapped env.
-    pub fn inner(&self) -> &E {
-        &self.env
-    }
 }
 
-impl<E: Env> Env for NormalizeReward<E> {
-    fn id(&self) -> &str {
-        self.env.id()
-    }
-    fn observation_space(&self) -> &Space {
-        self.env.observation_space()
-    }
-    fn action_space(&self) -> &Space {
-        self.env.action_space()
-    }
-    fn reset_into(&mut self, seed: Option<u64>, obs: &mut [f32]) -> Result<Info> {
+impl<E: Env> Wrapper for NormalizeReward<E> {
+    wraps!(env);
+    fn wrapped_reset(&mut self, seed: Option<u64>, obs: &mut [f32]) -> Result<Info> {
         let info = self.env.reset_into(seed, obs)?;
         self.normalizer.reset_returns();
         Ok(info)
     }
-    fn step_into(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
+    fn wrapped_step(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
         let mut t = self.env.step_into(action, obs)?;
         let mut r = [t.reward];
         let done = t.terminated || t.truncated;
         self.normalizer.process(&mut r, |_| done)?;
         t.reward = r[0];
         Ok(t)
-    }
-    fn render(&mut self) -> Option<RgbFrame> {
-        self.env.render()
-    }
-    fn set_state(&mut self, state: &[f64]) -> Result<()> {
-        self.env.set_state(state)
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        self.env.as_any()
-    }
-    fn as_labour_task(&self) -> Option<&dyn crate::LabourTask> {
-        self.env.as_labour_task()
     }
 }

@@ -1,115 +1,63 @@
 //! Gymnasium's `RescaleAction`: the policy acts in `[min, max]` (e.g.
 //! `[-1, 1]`) and the wrapper maps linearly onto the env's box.
 
-use crate::{Action, BoxSpace, Env, EnvError, Info, Result, RgbFrame, Space, Transition};
+use super::{BoxActionMap, BoxActionWrapper};
+use crate::{BoxSpace, Env, Result};
 
 /// Affine map from `[min_action, max_action]` to the inner box
 /// `[low, high]`, element-wise. Values outside `[min, max]` map outside
 /// `[low, high]` (as in Gymnasium); chain with [`ClipAction`](crate::ClipAction)
 /// inside to clip.
-#[derive(Debug, Clone)]
-pub struct RescaleAction<E> {
-    env: E,
-    inner_box: BoxSpace,
-    action_space: Space,
-    min_action: f32,
-    max_action: f32,
-    scratch: Vec<f32>,
+pub type RescaleAction<E> = BoxActionWrapper<E, RescaleMap>;
+
+/// [`RescaleAction`]'s map: `[min_action, max_action]` onto `[low, high]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RescaleMap {
+    /// Outer lower bound.
+    pub min_action: f32,
+    /// Outer upper bound.
+    pub max_action: f32,
+}
+
+impl BoxActionMap for RescaleMap {
+    const NAME: &'static str = "RescaleAction";
+    fn outer_bounds(&self) -> (f32, f32) {
+        (self.min_action, self.max_action)
+    }
+    fn check(&self, inner: &BoxSpace) -> std::result::Result<(), &'static str> {
+        if !inner.low.iter().chain(&inner.high).all(|v| v.is_finite()) {
+            return Err("RescaleAction needs finite action bounds");
+        }
+        let (min, max) = (self.min_action, self.max_action);
+        if !(min.is_finite() && max.is_finite() && min < max) {
+            return Err("need finite min_action < max_action");
+        }
+        Ok(())
+    }
+    fn map(&self, x: f32, low: f32, high: f32) -> f32 {
+        let span = self.max_action - self.min_action;
+        low + (high - low) * ((x - self.min_action) / span)
+    }
 }
 
 impl<E: Env> RescaleAction<E> {
     /// Wraps an env whose action space is a finite `Box`; `min_action <
     /// max_action`, both finite.
     pub fn new(env: E, min_action: f32, max_action: f32) -> Result<Self> {
-        let bad = |message: &str| EnvError::InvalidParameter {
-            env: env.id().to_string(),
-            field: "action_space".to_string(),
-            message: message.to_string(),
-        };
-        let Space::Box(inner_box) = env.action_space().clone() else {
-            return Err(bad("RescaleAction needs a Box action space"));
-        };
-        if !inner_box
-            .low
-            .iter()
-            .chain(&inner_box.high)
-            .all(|v| v.is_finite())
-        {
-            return Err(bad("RescaleAction needs finite action bounds"));
-        }
-        if !(min_action.is_finite() && max_action.is_finite() && min_action < max_action) {
-            return Err(bad("need finite min_action < max_action"));
-        }
-        let n = inner_box.size();
-        let action_space = Space::Box(BoxSpace {
-            low: vec![min_action; n],
-            high: vec![max_action; n],
-            shape: inner_box.shape.clone(),
-        });
-        Ok(Self {
+        Self::with_map(
             env,
-            inner_box,
-            action_space,
-            min_action,
-            max_action,
-            scratch: vec![0.0; n],
-        })
-    }
-
-    /// The wrapped env.
-    pub fn inner(&self) -> &E {
-        &self.env
-    }
-}
-
-impl<E: Env> Env for RescaleAction<E> {
-    fn id(&self) -> &str {
-        self.env.id()
-    }
-    fn observation_space(&self) -> &Space {
-        self.env.observation_space()
-    }
-    fn action_space(&self) -> &Space {
-        &self.action_space
-    }
-    fn reset_into(&mut self, seed: Option<u64>, obs: &mut [f32]) -> Result<Info> {
-        self.env.reset_into(seed, obs)
-    }
-    fn step_into(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
-        self.action_space.check_action(self.env.id(), action)?;
-        let Action::Continuous(a) = action else {
-            unreachable!("check_action accepts only continuous actions for a box")
-        };
-        let span = self.max_action - self.min_action;
-        for (((s, x), lo), hi) in self
-            .scratch
-            .iter_mut()
-            .zip(a)
-            .zip(&self.inner_box.low)
-            .zip(&self.inner_box.high)
-        {
-            *s = lo + (hi - lo) * ((x - self.min_action) / span);
-        }
-        self.env.step_into(Action::Continuous(&self.scratch), obs)
-    }
-    fn render(&mut self) -> Option<RgbFrame> {
-        self.env.render()
-    }
-    fn set_state(&mut self, state: &[f64]) -> Result<()> {
-        self.env.set_state(state)
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        self.env.as_any()
-    }
-    fn as_labour_task(&self) -> Option<&dyn crate::LabourTask> {
-        self.env.as_labour_task()
+            RescaleMap {
+                min_action,
+                max_action,
+            },
+        )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ClipAction, Pendulum};
+    use crate::{Action, ClipAction, Pendulum};
 
     #[test]
     fn rescale_maps_unit_interval_onto_pendulum_torque() {

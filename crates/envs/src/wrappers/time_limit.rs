@@ -1,6 +1,8 @@
 //! Gymnasium's `TimeLimit`: truncate an episode after a fixed number of steps.
 
-use crate::{Action, Env, EnvError, Info, Result, RgbFrame, Space, Transition};
+use super::Wrapper;
+use super::wrapper::wraps;
+use crate::{Action, Env, EnvError, Info, Result, Transition};
 
 /// Sets `truncated` on the step that brings the episode to
 /// `max_episode_steps` (also when that step terminates: both flags are then
@@ -42,40 +44,22 @@ impl<E: Env> TimeLimit<E> {
         self.elapsed
     }
 
-    /// The wrapped env.
-    pub fn inner(&self) -> &E {
-        &self.env
-    }
-
-    /// The wrapped env, mutably.
-    pub fn inner_mut(&mut self) -> &mut E {
-        &mut self.env
-    }
-
     /// Unwraps.
     pub fn into_inner(self) -> E {
         self.env
     }
 }
 
-impl<E: Env> Env for TimeLimit<E> {
-    fn id(&self) -> &str {
-        self.env.id()
-    }
-    fn observation_space(&self) -> &Space {
-        self.env.observation_space()
-    }
-    fn action_space(&self) -> &Space {
-        self.env.action_space()
-    }
-    fn reset_into(&mut self, seed: Option<u64>, obs: &mut [f32]) -> Result<Info> {
+impl<E: Env> Wrapper for TimeLimit<E> {
+    wraps!(env);
+    fn wrapped_reset(&mut self, seed: Option<u64>, obs: &mut [f32]) -> Result<Info> {
         let info = self.env.reset_into(seed, obs)?;
         self.elapsed = 0;
         self.ended = false;
         Ok(info)
     }
     #[inline]
-    fn step_into(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
+    fn wrapped_step(&mut self, action: Action<'_>, obs: &mut [f32]) -> Result<Transition> {
         if self.ended {
             let when = if self.elapsed == 0 {
                 "before reset"
@@ -95,21 +79,12 @@ impl<E: Env> Env for TimeLimit<E> {
         self.ended = t.terminated || t.truncated;
         Ok(t)
     }
-    fn render(&mut self) -> Option<RgbFrame> {
-        self.env.render()
-    }
-    fn set_state(&mut self, state: &[f64]) -> Result<()> {
+    fn wrapped_set_state(&mut self, state: &[f64]) -> Result<()> {
         self.env.set_state(state)?;
         if self.elapsed < self.max_episode_steps {
             self.ended = false;
         }
         Ok(())
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        self.env.as_any()
-    }
-    fn as_labour_task(&self) -> Option<&dyn crate::LabourTask> {
-        self.env.as_labour_task()
     }
 }
 

@@ -3,7 +3,7 @@
 use envs::Env;
 use envs::{
     ClipAction, EpisodeStatistics, NormalizeObservation, NormalizeReward, ObsNormConfig,
-    RescaleAction, RewardNormConfig, TimeLimit, check_env,
+    RescaleAction, RewardNormConfig, TimeLimit, Wrapper, check_env,
 };
 
 #[test]

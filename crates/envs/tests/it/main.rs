@@ -4,4 +4,5 @@ mod env_checks;
 mod gymnasium_parity;
 mod invalid_actions;
 mod labour;
+mod trajectory_hashes;
 mod vec_env;
