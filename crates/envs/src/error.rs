@@ -79,6 +79,10 @@ pub enum EnvError {
         /// What was wrong (field and expectation).
         message: String,
     },
+    /// A task config's `env:` section does not parse or is out of range
+    /// (file, line, key path and what was expected).
+    #[error(transparent)]
+    TaskConfig(#[from] yaml_config::ConfigError),
     /// The environment produced a non-finite number where a finite one is
     /// required (reward, observation), or a wrapper statistic became
     /// non-finite.

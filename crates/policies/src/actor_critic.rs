@@ -19,8 +19,9 @@ use burn::tensor::{Int, Tensor, TensorData};
 use rand::Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
+use yaml_config::ConfigCheck;
 
-use crate::{PolicyError, Result};
+use crate::Result;
 
 /// `ln(2π)`, used by the Gaussian log-density and entropy.
 pub(crate) const LN_2PI: f32 = 1.837_877_1;
@@ -78,20 +79,17 @@ impl ActorCriticConfig {
 
     /// Checks that every size is positive.
     pub fn validate(&self) -> Result<()> {
+        let mut c = ConfigCheck::detached("network config");
         for (name, v) in [
             ("d_obs", self.d_obs),
             ("d_action", self.d_action),
             ("d_hidden", self.d_hidden),
             ("n_hidden", self.n_hidden),
         ] {
-            if v == 0 {
-                return Err(PolicyError::config(name, "must be at least 1"));
-            }
+            c.at_least(name, v as u64, 1);
         }
-        if !self.init_log_std.is_finite() {
-            return Err(PolicyError::config("init_log_std", "must be finite"));
-        }
-        Ok(())
+        c.finite("init_log_std", f64::from(self.init_log_std));
+        Ok(c.finish()?)
     }
 
     /// Builds the network on `device` with orthogonal init drawn from `rng`.

@@ -17,6 +17,7 @@ use burn::tensor::{ElementConversion, Int, Tensor, TensorData};
 use rand::Rng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
+use yaml_config::ConfigCheck;
 
 use crate::{
     ActionKind, ActorCritic, ActorCriticConfig, Adam, AdamConfig, DaggerConfig, ObservationMask,
@@ -89,30 +90,14 @@ impl Default for BcConfig {
 impl BcConfig {
     /// Checks ranges, naming the offending field (`bc.<field>`).
     pub fn validate(&self) -> Result<()> {
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
-            return Err(PolicyError::config(
-                "bc.learning_rate",
-                "must be finite and > 0",
-            ));
-        }
-        if self.batch_size == 0 || self.max_epochs == 0 || self.patience == 0 {
-            return Err(PolicyError::config(
-                "bc.batch_size/max_epochs/patience",
-                "must be at least 1",
-            ));
-        }
-        if !(self.validation_fraction > 0.0 && self.validation_fraction < 1.0) {
-            return Err(PolicyError::config(
-                "bc.validation_fraction",
-                "must lie in (0, 1)",
-            ));
-        }
-        if !(self.decision_weight.is_finite() && self.decision_weight > 0.0) {
-            return Err(PolicyError::config(
-                "bc.decision_weight",
-                "must be finite and > 0",
-            ));
-        }
+        let mut c = ConfigCheck::detached("bc config");
+        c.positive("bc.learning_rate", self.learning_rate);
+        c.at_least("bc.batch_size", self.batch_size as u64, 1);
+        c.at_least("bc.max_epochs", self.max_epochs as u64, 1);
+        c.at_least("bc.patience", self.patience as u64, 1);
+        c.open_unit("bc.validation_fraction", self.validation_fraction);
+        c.positive("bc.decision_weight", self.decision_weight);
+        c.finish()?;
         self.dagger.validate()
     }
 }

@@ -20,6 +20,7 @@ use envs::{
 };
 use rand::Rng;
 use serde::{Deserialize, Serialize};
+use yaml_config::ConfigCheck;
 
 use crate::bc::fine_tune_bc;
 use crate::{
@@ -65,25 +66,17 @@ impl Default for DaggerConfig {
 impl DaggerConfig {
     /// Checks ranges, naming the offending field (`bc.dagger.<field>`).
     pub fn validate(&self) -> Result<()> {
-        if self.rounds > 0 && self.episodes_per_round == 0 {
-            return Err(PolicyError::config(
+        let mut c = ConfigCheck::detached("bc config");
+        if self.rounds > 0 {
+            c.at_least(
                 "bc.dagger.episodes_per_round",
-                "must be at least 1 when rounds > 0",
-            ));
+                self.episodes_per_round as u64,
+                1,
+            );
         }
-        if !(0.0..=1.0).contains(&self.expert_mix) {
-            return Err(PolicyError::config(
-                "bc.dagger.expert_mix",
-                "must lie in [0, 1]",
-            ));
-        }
-        if !(self.demo_noise.is_finite() && self.demo_noise >= 0.0) {
-            return Err(PolicyError::config(
-                "bc.dagger.demo_noise",
-                "must be finite and >= 0",
-            ));
-        }
-        Ok(())
+        c.closed_unit("bc.dagger.expert_mix", self.expert_mix);
+        c.non_negative("bc.dagger.demo_noise", self.demo_noise);
+        Ok(c.finish()?)
     }
 }
 

@@ -23,6 +23,7 @@ use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::{Tensor, TensorData};
 use envs::{Env, ScriptedExpert, Space};
 use serde::{Deserialize, Serialize};
+use yaml_config::ConfigCheck;
 
 use super::Ppo;
 use crate::{ActorCritic, PolicyError, PolicySnapshot, Result, export_params, import_params};
@@ -82,27 +83,23 @@ impl FineTuneConfig {
     /// Checks ranges, naming the offending field (`ppo.fine_tune.<field>`);
     /// `normalize_observation` is the run's `ppo.normalize_observation`.
     pub fn validate(&self, normalize_observation: bool) -> Result<()> {
-        for (name, v) in [
-            ("anchor_coef", self.anchor_coef),
-            ("expert_coef", self.expert_coef),
-        ] {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(PolicyError::config(
-                    format!("ppo.fine_tune.{name}"),
-                    format!("must be finite and ≥ 0, got {v}"),
-                ));
-            }
-        }
-        if self.anchor_coef > 0.0 && normalize_observation && !self.freeze_observation_normalizer {
-            // The anchor's outputs are those of the clone only on inputs
-            // scaled as the clone was trained.
-            return Err(PolicyError::config(
-                "ppo.fine_tune.anchor_coef",
-                "needs fine_tune.freeze_observation_normalizer: true when normalize_observation \
-                 is on",
-            ));
-        }
-        Ok(())
+        let mut c = ConfigCheck::detached("ppo config");
+        c.non_negative("ppo.fine_tune.anchor_coef", self.anchor_coef);
+        c.non_negative("ppo.fine_tune.expert_coef", self.expert_coef);
+        // The anchor's outputs are those of the clone only on inputs
+        // scaled as the clone was trained.
+        c.require(
+            !(self.anchor_coef > 0.0
+                && normalize_observation
+                && !self.freeze_observation_normalizer),
+            "ppo.fine_tune.anchor_coef",
+            || {
+                "fine_tune.freeze_observation_normalizer: true beside it when \
+                 normalize_observation is on"
+                    .to_owned()
+            },
+        );
+        Ok(c.finish()?)
     }
 
     /// Whether update `update` (1-based) trains the critic alone.

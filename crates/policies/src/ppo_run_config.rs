@@ -5,6 +5,7 @@
 //! line). Keys that moved are errors naming their new place.
 
 use std::path::Path;
+use yaml_config::ConfigCheck;
 
 use serde::{Deserialize, Serialize};
 use yaml_config::{ConfigErrorKind, ConfigSource};
@@ -66,60 +67,53 @@ impl PpoRunConfig {
 impl PpoConfig {
     /// Checks ranges, naming the offending field (`ppo.<field>`).
     pub fn validate(&self) -> Result<()> {
-        let bad =
-            |name: &str, reason: String| Err(PolicyError::config(format!("ppo.{name}"), reason));
+        let mut c = ConfigCheck::detached("ppo config");
         for (name, v) in [
-            ("num_envs", self.num_envs),
-            ("num_steps", self.num_steps),
-            ("num_minibatches", self.num_minibatches),
-            ("update_epochs", self.update_epochs),
-            ("d_hidden", self.d_hidden),
+            ("ppo.num_envs", self.num_envs),
+            ("ppo.num_steps", self.num_steps),
+            ("ppo.num_minibatches", self.num_minibatches),
+            ("ppo.update_epochs", self.update_epochs),
+            ("ppo.d_hidden", self.d_hidden),
         ] {
-            if v == 0 {
-                return bad(name, "must be at least 1".to_owned());
-            }
+            c.at_least(name, v as u64, 1);
         }
-        let batch = self.batch_size();
-        if self.minibatch_size() == 0 || !batch.is_multiple_of(self.num_minibatches) {
-            let got = self.num_minibatches;
-            return bad(
-                "num_minibatches",
-                format!("must divide num_envs · num_steps = {batch} (got {got})"),
+        if !c.failed() {
+            // Sizes are non-zero from here on: the divisions are safe.
+            let batch = self.batch_size();
+            c.require(
+                batch.is_multiple_of(self.num_minibatches),
+                "ppo.num_minibatches",
+                || {
+                    format!(
+                        "a divisor of num_envs · num_steps = {batch}, got {}",
+                        self.num_minibatches
+                    )
+                },
             );
+            c.require(self.num_updates() > 0, "ppo.total_timesteps", || {
+                format!(
+                    "at least num_envs · num_steps = {batch}, got {}",
+                    self.total_timesteps
+                )
+            });
         }
-        if self.num_updates() == 0 {
-            return bad(
-                "total_timesteps",
-                format!("must be at least num_envs · num_steps = {batch}"),
-            );
-        }
-        for (name, v) in [("gamma", self.gamma), ("gae_lambda", self.gae_lambda)] {
-            if !(0.0..=1.0).contains(&v) {
-                return bad(name, format!("must lie in [0, 1], got {v}"));
-            }
-        }
+        c.closed_unit("ppo.gamma", self.gamma);
+        c.closed_unit("ppo.gae_lambda", self.gae_lambda);
         for (name, v) in [
-            ("learning_rate", self.learning_rate),
-            ("clip_coef", self.clip_coef),
-            ("ent_coef", self.ent_coef),
-            ("vf_coef", self.vf_coef),
-            ("max_grad_norm", self.max_grad_norm),
+            ("ppo.learning_rate", self.learning_rate),
+            ("ppo.clip_coef", self.clip_coef),
+            ("ppo.ent_coef", self.ent_coef),
+            ("ppo.vf_coef", self.vf_coef),
+            ("ppo.max_grad_norm", self.max_grad_norm),
         ] {
-            if !(v.is_finite() && v >= 0.0) {
-                return bad(name, format!("must be finite and ≥ 0, got {v}"));
-            }
+            c.non_negative(name, v);
         }
-        if !(self.adam_eps.is_finite() && self.adam_eps > 0.0) {
-            return bad("adam_eps", "must be finite and > 0".to_owned());
+        c.positive("ppo.adam_eps", self.adam_eps);
+        if let Some(kl) = self.target_kl {
+            c.positive("ppo.target_kl", kl);
         }
-        if let Some(kl) = self.target_kl
-            && !(kl.is_finite() && kl > 0.0)
-        {
-            return bad("target_kl", format!("must be > 0, got {kl}"));
-        }
-        if !self.init_log_std.is_finite() {
-            return bad("init_log_std", "must be finite".to_owned());
-        }
+        c.finite("ppo.init_log_std", f64::from(self.init_log_std));
+        c.finish()?;
         self.fine_tune.validate(self.normalize_observation)
     }
 

@@ -3,9 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Result;
-use crate::pick_and_place::invalid_env_field;
 use crate::task::labour_config_methods;
+use yaml_config::ConfigCheck;
 
 /// Environment id used in errors and the registry.
 pub const BRICKLAYING_ID: &str = "bricklaying";
@@ -77,36 +76,31 @@ impl BricklayingConfig {
             .sum()
     }
 
-    /// Checks every field's range; the error names the field.
-    pub fn validate(&self) -> Result<()> {
-        let bad =
-            |field: &str, message: &str| Err(invalid_env_field(BRICKLAYING_ID, field, message));
-        let pos = |v: f32| v.is_finite() && v > 0.0;
-        if self.courses == 0 || self.courses > 4 {
-            return bad("courses", "expected 1 to 4");
-        }
-        if !(2..=6).contains(&self.bricks_per_course) {
-            return bad("bricks_per_course", "expected 2 to 6");
-        }
-        if self.bricks_per_course < self.courses {
-            return bad(
-                "bricks_per_course",
-                "expected at least one brick per course (>= courses)",
-            );
-        }
-        if self.total_bricks() > MAX_BRICKS {
-            return bad(
-                "bricks_per_course",
-                "the wall needs more than the pallet's 18 bricks",
-            );
-        }
-        if !pos(self.position_tolerance_m) || self.position_tolerance_m > 0.1 {
-            return bad("position_tolerance_m", "expected a number in (0, 0.1]");
-        }
-        if !pos(self.yaw_tolerance_deg) || self.yaw_tolerance_deg > 45.0 {
-            return bad("yaw_tolerance_deg", "expected a number in (0, 45]");
-        }
-        self.params().validate(BRICKLAYING_ID, "mortar_time_s")
+    /// Checks every field's range, naming `env.<field>`.
+    pub(crate) fn check(&self, c: &mut ConfigCheck<'_>) {
+        c.int_within("env.courses", self.courses as u64, 1, 4);
+        c.int_within("env.bricks_per_course", self.bricks_per_course as u64, 2, 6);
+        c.require(
+            self.bricks_per_course >= self.courses,
+            "env.bricks_per_course",
+            || "at least one brick per course (>= courses)".to_owned(),
+        );
+        c.require(
+            self.total_bricks() <= MAX_BRICKS,
+            "env.bricks_per_course",
+            || format!("a wall of at most the pallet's {MAX_BRICKS} bricks"),
+        );
+        c.positive_at_most(
+            "env.position_tolerance_m",
+            f64::from(self.position_tolerance_m),
+            0.1,
+        );
+        c.positive_at_most(
+            "env.yaw_tolerance_deg",
+            f64::from(self.yaw_tolerance_deg),
+            45.0,
+        );
+        self.params().check(c, "mortar_time_s");
     }
 }
 

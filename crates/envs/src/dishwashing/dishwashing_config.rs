@@ -3,9 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Result;
-use crate::pick_and_place::invalid_env_field;
 use crate::task::labour_config_methods;
+use yaml_config::ConfigCheck;
 
 /// Environment id used in errors and the registry.
 pub const DISHWASHING_ID: &str = "dishwashing";
@@ -94,23 +93,22 @@ impl Default for DishwashingConfig {
 labour_config_methods!(DishwashingConfig, env: super::DishwashingEnv, process_time: wash_time_s);
 
 impl DishwashingConfig {
-    /// Checks every field's range; the error names the field.
-    pub fn validate(&self) -> Result<()> {
-        let bad =
-            |field: &str, message: &str| Err(invalid_env_field(DISHWASHING_ID, field, message));
-        if self.num_dishes == 0 || self.num_dishes > MAX_DISHES {
-            return bad("num_dishes", "expected 1 to 6");
-        }
+    /// Checks every field's range, naming `env.<field>`.
+    pub(crate) fn check(&self, c: &mut ConfigCheck<'_>) {
+        c.int_within(
+            "env.num_dishes",
+            self.num_dishes as u64,
+            1,
+            MAX_DISHES as u64,
+        );
         for (name, v) in [
-            ("break_force_n.plate", self.break_force_n.plate),
-            ("break_force_n.bowl", self.break_force_n.bowl),
-            ("break_force_n.cup", self.break_force_n.cup),
+            ("env.break_force_n.plate", self.break_force_n.plate),
+            ("env.break_force_n.bowl", self.break_force_n.bowl),
+            ("env.break_force_n.cup", self.break_force_n.cup),
         ] {
-            if !(v.is_finite() && v > 0.0) {
-                return bad(name, "expected a positive number of newtons");
-            }
+            c.positive(name, f64::from(v));
         }
-        self.params().validate(DISHWASHING_ID, "wash_time_s")
+        self.params().check(c, "wash_time_s");
     }
 }
 

@@ -18,5 +18,5 @@ pub use pick_place_env::PickPlaceEnv;
 pub(crate) use pick_place_env::expert_episodes;
 pub use pick_place_object::{ObjectSpawn, ObjectStatus, PickPlaceObject, RemovalCause};
 pub use pick_place_params::PickPlaceParams;
-pub(crate) use pick_place_params::invalid_env_field;
+
 pub use pick_place_task::{PickPlaceTask, RestVerdict, SceneLayout};

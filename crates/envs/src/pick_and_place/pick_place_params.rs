@@ -1,7 +1,7 @@
 //! The parameters every pick-and-place task shares (timing, robot limits,
 //! settling), read from the task's own config, and their range checks.
 
-use crate::{EnvError, Result};
+use yaml_config::ConfigCheck;
 
 /// What the shared core needs from a task's config. The configs keep
 /// these as flat fields of their YAML `env:` section; each builds this
@@ -28,45 +28,37 @@ pub struct PickPlaceParams {
 }
 
 impl PickPlaceParams {
-    /// Checks the ranges of the shared fields; errors name `env.<field>`
-    /// of the task `env`, the processing time as `env.<process_key>` (its
-    /// key in the task's YAML, e.g. `wash_time_s`).
-    pub(crate) fn validate(&self, env: &str, process_key: &str) -> Result<()> {
-        let bad = |field: &str, message: &str| Err(invalid_env_field(env, field, message));
-        let pos = |v: f32| v.is_finite() && v > 0.0;
-        if !(self.process_time_s.is_finite() && self.process_time_s >= 0.0) {
-            return bad(process_key, "expected a finite number >= 0");
-        }
-        if !pos(self.control_period_s) || self.control_period_s > 1.0 {
-            return bad("control_period_s", "expected a number in (0, 1]");
-        }
-        if self.physics_substeps == 0 || self.physics_substeps > 64 {
-            return bad("physics_substeps", "expected 1 to 64");
-        }
-        if !pos(self.episode_seconds) || self.episode_seconds < self.control_period_s {
-            return bad("episode_seconds", "expected a number >= control_period_s");
-        }
-        if !(self.settle_time_s.is_finite() && self.settle_time_s >= 0.0) {
-            return bad("settle_time_s", "expected a finite number >= 0");
-        }
-        if !pos(self.max_speed_m_s) || self.max_speed_m_s > 5.0 {
-            return bad("max_speed_m_s", "expected a number in (0, 5]");
-        }
-        if !pos(self.max_yaw_rate_rad_s) || self.max_yaw_rate_rad_s > 20.0 {
-            return bad("max_yaw_rate_rad_s", "expected a number in (0, 20]");
-        }
-        if !(self.shaping_weight.is_finite() && self.shaping_weight >= 0.0) {
-            return bad("shaping_weight", "expected a finite number >= 0");
-        }
-        Ok(())
-    }
-}
-
-/// The error for the `env:` key `field` of task `env` out of range.
-pub(crate) fn invalid_env_field(env: &str, field: &str, message: &str) -> EnvError {
-    EnvError::InvalidParameter {
-        env: env.to_string(),
-        field: format!("env.{field}"),
-        message: message.to_string(),
+    /// Checks the ranges of the shared fields, named `env.<field>`; the
+    /// processing time as `env.<process_key>` (its key in the task's YAML,
+    /// e.g. `wash_time_s`).
+    pub(crate) fn check(&self, c: &mut ConfigCheck<'_>, process_key: &str) {
+        c.non_negative(
+            &format!("env.{process_key}"),
+            f64::from(self.process_time_s),
+        );
+        c.positive_at_most(
+            "env.control_period_s",
+            f64::from(self.control_period_s),
+            1.0,
+        );
+        c.int_within(
+            "env.physics_substeps",
+            u64::from(self.physics_substeps),
+            1,
+            64,
+        );
+        c.require(
+            self.episode_seconds.is_finite() && self.episode_seconds >= self.control_period_s,
+            "env.episode_seconds",
+            || format!("a number >= control_period_s, got {}", self.episode_seconds),
+        );
+        c.non_negative("env.settle_time_s", f64::from(self.settle_time_s));
+        c.positive_at_most("env.max_speed_m_s", f64::from(self.max_speed_m_s), 5.0);
+        c.positive_at_most(
+            "env.max_yaw_rate_rad_s",
+            f64::from(self.max_yaw_rate_rad_s),
+            20.0,
+        );
+        c.non_negative("env.shaping_weight", self.shaping_weight);
     }
 }

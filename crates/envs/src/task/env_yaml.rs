@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use crate::{Env, EnvError, LabourTask, Result};
 
 /// The strict YAML parser with file and line context.
-use yaml_config::{ConfigError, ConfigSource};
+use yaml_config::{ConfigCheck, ConfigError, ConfigSource};
 
 /// Where a task config's text comes from.
 #[derive(Debug, Clone, Copy)]
@@ -32,7 +32,7 @@ impl EnvYaml<'_> {
     /// key is absent), checked by `validate`.
     pub(crate) fn parse<C: DeserializeOwned + Default>(
         self,
-        validate: fn(&C) -> Result<()>,
+        check: fn(&C, &mut ConfigCheck<'_>),
     ) -> Result<C> {
         let source = match self {
             EnvYaml::Path(path) => ConfigSource::read(path).map_err(config_error)?,
@@ -42,20 +42,17 @@ impl EnvYaml<'_> {
             .parse_section::<C>("env")
             .map_err(config_error)?
             .unwrap_or_default();
-        validate(&cfg).map_err(|e| match e {
-            EnvError::InvalidParameter { field, message, .. } => {
-                config_error(source.invalid(&field, message))
-            }
-            other => other,
-        })?;
+        let mut c = ConfigCheck::new(&source);
+        check(&cfg, &mut c);
+        c.finish().map_err(config_error)?;
         Ok(cfg)
     }
 }
 
 /// A labour task's config as the registry builds envs from it.
 pub(crate) trait LabourConfig: DeserializeOwned + Default {
-    /// The config's range checks (its `validate`).
-    fn check(&self) -> Result<()>;
+    /// The config's range checks.
+    fn check(&self, c: &mut ConfigCheck<'_>);
 
     /// The task's env with these parameters.
     fn into_task(self) -> Result<Box<dyn LabourTask>>;
@@ -91,8 +88,8 @@ pub(crate) fn labour_env_from_yaml<C: LabourConfig>(
 macro_rules! labour_config_methods {
     ($config:ty, env: $env:ty, process_time: $process_time:ident) => {
         impl $crate::task::LabourConfig for $config {
-            fn check(&self) -> $crate::Result<()> {
-                self.validate()
+            fn check(&self, c: &mut yaml_config::ConfigCheck<'_>) {
+                <$config>::check(self, c)
             }
             fn into_task(self) -> $crate::Result<Box<dyn $crate::LabourTask>> {
                 Ok(Box::new(<$env>::new(self)?))
@@ -104,13 +101,22 @@ macro_rules! labour_config_methods {
             /// `configs/<task>.yaml`) strictly and validates it; errors
             /// name the file, the key path and, where known, the line.
             pub fn from_yaml_path(path: &std::path::Path) -> $crate::Result<Self> {
-                $crate::task::EnvYaml::Path(path).parse(Self::validate)
+                $crate::task::EnvYaml::Path(path).parse(Self::check)
             }
 
             /// Like `from_yaml_path` for text in memory; `file` labels it
             /// in errors.
             pub fn from_yaml_str(text: &str, file: &str) -> $crate::Result<Self> {
-                $crate::task::EnvYaml::Text { text, file }.parse(Self::validate)
+                $crate::task::EnvYaml::Text { text, file }.parse(Self::check)
+            }
+
+            /// Checks every field's range (the config's `check`, with no
+            /// file to locate the keys in); the error names the key.
+            pub fn validate(&self) -> $crate::Result<()> {
+                let mut c =
+                    yaml_config::ConfigCheck::detached(concat!(stringify!($config), " (env:)"));
+                self.check(&mut c);
+                Ok(c.finish()?)
             }
 
             /// The parameters the pick-and-place core shares with other tasks.
@@ -132,9 +138,5 @@ macro_rules! labour_config_methods {
 pub(crate) use labour_config_methods;
 
 fn config_error(e: ConfigError) -> EnvError {
-    EnvError::InvalidParameter {
-        env: "config".to_string(),
-        field: "env".to_string(),
-        message: e.to_string(),
-    }
+    EnvError::TaskConfig(e)
 }

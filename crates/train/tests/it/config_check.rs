@@ -77,3 +77,23 @@ fn config_check_also_checks_the_env_section_with_the_envs_parser() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("env.num_dishes"), "{stderr}");
 }
+
+#[test]
+fn an_env_value_out_of_range_is_located_and_says_what_was_expected_once() {
+    let text = std::fs::read_to_string(repo_file("configs/bricklaying.yaml")).expect("config");
+    let bad = text.replacen("\n  courses: 3\n", "\n  courses: 9\n", 1);
+    assert_ne!(bad, text, "the bricklaying config builds 3 courses");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bricklaying.yaml");
+    std::fs::write(&path, &bad).expect("write config");
+    let line = bad.lines().position(|l| l == "  courses: 9").expect("the line") + 1;
+    let out = vp(&["config", "check", &path.display().to_string()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let want = format!(
+        "{}:{line}:12: env.courses: expected an integer from 1 to 4, got 9",
+        path.display()
+    );
+    assert!(stderr.contains(&want), "{stderr}");
+    assert_eq!(stderr.matches("expected").count(), 1, "{stderr}");
+}
