@@ -11,6 +11,7 @@
 //! # Ok::<(), envs::EnvError>(())
 //! ```
 
+mod action;
 mod bricklaying;
 mod classic_control;
 mod dishwashing;
@@ -28,6 +29,7 @@ mod task;
 mod vec_env;
 mod wrappers;
 
+pub use action::{Action, OwnedAction};
 pub use bricklaying::{
     BRICK_HALF, BRICKLAYING_ACTION_DIM, BRICKLAYING_ID, BRICKLAYING_OBS_DIM, BrickState,
     BrickStatus, BricklayingConfig, BricklayingEnv, BricklayingExpert, BricklayingTask, MAX_BRICKS,
@@ -37,7 +39,7 @@ pub use dishwashing::{
     BreakForces, DISHWASHING_ACTION_DIM, DISHWASHING_ID, DISHWASHING_OBS_DIM, DishKind, DishState,
     DishStatus, DishwashingConfig, DishwashingEnv, DishwashingExpert, DishwashingTask, MAX_DISHES,
 };
-pub use env::{Action, Env, OwnedAction, Step, Transition};
+pub use env::{Env, Step, Transition};
 pub use env_checker::{CheckReport, check_env};
 pub use error::{EnvError, Result};
 pub use info::{EnvFault, Info};

@@ -19,6 +19,7 @@ mod adam;
 pub mod bc;
 mod checkpoint;
 mod dagger;
+mod dagger_config;
 mod device;
 mod error;
 mod evaluation;
@@ -38,9 +39,10 @@ pub use checkpoint::{
     write_atomic,
 };
 pub use dagger::{
-    Dagger, DaggerConfig, DaggerLearner, DaggerReport, DaggerRound, dagger, observation_statistics,
+    Dagger, DaggerLearner, DaggerReport, DaggerRound, dagger, observation_statistics,
     record_demonstrations,
 };
+pub use dagger_config::DaggerConfig;
 #[cfg(any(feature = "ndarray", feature = "flex"))]
 pub use device::{CpuAutodiff, CpuBackend};
 #[cfg(feature = "cuda")]

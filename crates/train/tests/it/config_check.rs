@@ -86,7 +86,11 @@ fn an_env_value_out_of_range_is_located_and_says_what_was_expected_once() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("bricklaying.yaml");
     std::fs::write(&path, &bad).expect("write config");
-    let line = bad.lines().position(|l| l == "  courses: 9").expect("the line") + 1;
+    let line = bad
+        .lines()
+        .position(|l| l == "  courses: 9")
+        .expect("the line")
+        + 1;
     let out = vp(&["config", "check", &path.display().to_string()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
