@@ -25,7 +25,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use economics::{ConvergenceDetector, EpisodeRecord, EpisodeScorer};
+use economics::{ConvergenceDetector, EpisodeRecord, EpisodeScorer, TaskConfig};
 
 use crate::error::{Context, Result, ensure};
 use crate::learner::{EpisodeSeries, Iteration, Learner};
@@ -106,6 +106,27 @@ pub struct SessionConfig {
     /// Scores training episodes into `training_metrics.csv` (task runs);
     /// `None` leaves that file header-only (no invented `MP_r`).
     pub scorer: Option<EpisodeScorer>,
+}
+
+impl SessionConfig {
+    /// A labour task's session: training episodes scored with the task
+    /// economics of `task`, `model_best` by evaluation wage parity,
+    /// convergence by SPEC §2's parity criterion (`task.convergence`).
+    pub fn for_task(
+        task: &TaskConfig,
+        eval_every: u64,
+        max_episodes: Option<u64>,
+        stop_on_convergence: bool,
+    ) -> Result<Self> {
+        Ok(Self {
+            eval_every,
+            max_episodes,
+            stop_on_convergence,
+            best_by: BestBy::WageParity,
+            convergence: Convergence::Parity(task.convergence.detector().context("convergence")?),
+            scorer: Some(task.episode_scorer().context("task economics")?),
+        })
+    }
 }
 
 /// How the session finds its run folder.

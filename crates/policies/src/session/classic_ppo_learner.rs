@@ -7,7 +7,7 @@ use std::path::Path;
 use burn::tensor::backend::AutodiffBackend;
 use runs::{EpisodeSeries, EvalSummary, Evaluation, Iteration, Learner};
 
-use super::{EVAL_SEED_OFFSET, save_with, update_scalars};
+use super::{EVAL_SEED_OFFSET, ppo_iteration, save_with};
 use crate::{PolicyError, Ppo};
 
 /// PPO on a classic-control env, driven by a session.
@@ -38,15 +38,7 @@ impl<B: AutodiffBackend> Learner for ClassicPpoLearner<B> {
     type Error = PolicyError;
 
     fn iterate(&mut self, _series: EpisodeSeries) -> Result<Iteration, PolicyError> {
-        let upd = self.ppo.step_update()?;
-        Ok(Iteration {
-            index: upd.update,
-            global_step: upd.global_step,
-            scalars: update_scalars(&upd),
-            outcomes: Vec::new(),
-            episodes_ended: upd.episodes.len() as u64,
-            note: None,
-        })
+        Ok(ppo_iteration(&self.ppo.step_update()?, false))
     }
 
     fn is_done(&self) -> bool {

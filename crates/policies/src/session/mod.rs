@@ -28,10 +28,34 @@ fn save_with(
     ckpt.save(dir, name).map(|_| ())
 }
 
-/// A PPO update's scalars, each at the update's global step.
-fn update_scalars(upd: &crate::PpoUpdate) -> Vec<runs::Scalar> {
-    upd.scalars()
-        .into_iter()
-        .map(|(tag, v)| runs::Scalar::new(tag, upd.global_step, v))
-        .collect()
+/// A PPO update as a session iteration: its scalars at its global step,
+/// its finished episodes counted and, where `scored` (task runs), handed
+/// over as outcomes to score.
+fn ppo_iteration(upd: &crate::PpoUpdate, scored: bool) -> runs::Iteration {
+    runs::Iteration {
+        index: upd.update,
+        global_step: upd.global_step,
+        scalars: upd
+            .scalars()
+            .into_iter()
+            .map(|(tag, v)| runs::Scalar::new(tag, upd.global_step, v))
+            .collect(),
+        outcomes: if scored {
+            upd.episodes.iter().map(|e| e.outcome()).collect()
+        } else {
+            Vec::new()
+        },
+        episodes_ended: upd.episodes.len() as u64,
+        note: None,
+    }
+}
+
+/// `training.eval_episodes` of a task config as a count.
+fn eval_episodes(task: &economics::TaskConfig) -> crate::Result<usize> {
+    usize::try_from(task.training.eval_episodes).map_err(|_| {
+        crate::PolicyError::config(
+            "training.eval_episodes",
+            "does not fit this machine's usize",
+        )
+    })
 }

@@ -277,12 +277,7 @@ impl<B: AutodiffBackend> Learner for TaskBcLearner<B> {
 
     /// The same seeds every time, so rounds compare on the same dishes.
     fn evaluate(&mut self, at: &Iteration) -> Result<Evaluation> {
-        let episodes = usize::try_from(self.task.training.eval_episodes).map_err(|_| {
-            PolicyError::config(
-                "training.eval_episodes",
-                "does not fit this machine's usize",
-            )
-        })?;
+        let episodes = super::eval_episodes(&self.task)?;
         let venv = economic_venv(
             &self.task,
             &self.env_id,

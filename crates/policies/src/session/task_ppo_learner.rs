@@ -18,7 +18,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use runs::{EpisodeSeries, EvalSummary, Evaluation, Iteration, Learner, Scalar};
 
-use super::{EVAL_SEED_OFFSET, save_with, update_scalars};
+use super::{EVAL_SEED_OFFSET, eval_episodes, ppo_iteration, save_with};
 use crate::{
     ActOutput, Checkpoint, PolicyError, PolicySnapshot, Ppo, PpoConfig, Result, evaluate_episodes,
     import_params,
@@ -200,21 +200,10 @@ impl<B: AutodiffBackend> Learner for TaskPpoLearner<B> {
                 .resume_at(series.next_episode, series.previous_mp_r);
             env.set_shaping_weight(weight)?;
         }
-        let upd = self.ppo.step_update()?;
-        let mut scalars = update_scalars(&upd);
-        scalars.push(Scalar::new(
-            "charts/shaping_weight",
-            upd.global_step,
-            weight,
-        ));
-        Ok(Iteration {
-            index: upd.update,
-            global_step: upd.global_step,
-            scalars,
-            outcomes: upd.episodes.iter().map(|e| e.outcome()).collect(),
-            episodes_ended: upd.episodes.len() as u64,
-            note: None,
-        })
+        let mut it = ppo_iteration(&self.ppo.step_update()?, true);
+        it.scalars
+            .push(Scalar::new("charts/shaping_weight", it.global_step, weight));
+        Ok(it)
     }
 
     fn is_done(&self) -> bool {
@@ -226,12 +215,7 @@ impl<B: AutodiffBackend> Learner for TaskPpoLearner<B> {
     }
 
     fn evaluate(&mut self, at: &Iteration) -> Result<Evaluation> {
-        let episodes = usize::try_from(self.task.training.eval_episodes).map_err(|_| {
-            PolicyError::config(
-                "training.eval_episodes",
-                "does not fit this machine's usize",
-            )
-        })?;
+        let episodes = eval_episodes(&self.task)?;
         let weight = self.ppo.venv().envs()[0].shaping_weight();
         let venv = economic_venv(&self.task, &self.env_id, &self.yaml, episodes, weight)?;
         let records = evaluate_episodes(

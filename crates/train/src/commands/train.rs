@@ -130,14 +130,12 @@ impl WithBackend for TaskPlan {
         } = self;
         let env_id = options.env_id.clone();
         let best_by = BestBy::WageParity;
-        let session_config = SessionConfig {
-            eval_every: options.eval_every_updates,
-            max_episodes: options.max_episodes,
-            stop_on_convergence: options.stop_on_convergence,
-            best_by,
-            convergence: Convergence::Parity(config.convergence.detector()?),
-            scorer: Some(config.episode_scorer()?),
-        };
+        let session_config = SessionConfig::for_task(
+            &config,
+            options.eval_every_updates,
+            options.max_episodes,
+            options.stop_on_convergence,
+        )?;
         let (mut learner, start) = match folder {
             Folder::Staged(staged) => {
                 let hparams = task_hparams(&config)?;
@@ -218,14 +216,8 @@ fn run_bc<B: AutodiffBackend>(plan: TaskPlan, device: &B::Device) -> Result<Exit
             run.root().display()
         ),
     };
-    let session_config = SessionConfig {
-        eval_every: 1,
-        max_episodes: None,
-        stop_on_convergence: options.stop_on_convergence,
-        best_by: BestBy::WageParity,
-        convergence: Convergence::Parity(config.convergence.detector()?),
-        scorer: Some(config.episode_scorer()?),
-    };
+    // Every fit is evaluated: iteration 0 and each DAgger round.
+    let session_config = SessionConfig::for_task(&config, 1, None, options.stop_on_convergence)?;
     let hparams = task_hparams(&config)?;
     let mut learner = TaskBcLearner::<B>::start(
         config,
