@@ -29,6 +29,9 @@ pub struct EnvSpec {
     /// Step limit `make` applies with [`TimeLimit`] (`None`: the env or its
     /// config handles episode length itself).
     pub max_episode_steps: Option<u32>,
+    /// Mean return at which the env counts as solved (Gymnasium's
+    /// `reward_threshold`), if it has one.
+    pub reward_threshold: Option<f64>,
     /// Whether the env reads a task config file (`make_with_config`).
     pub takes_config: bool,
     /// Builds the bare env from the optional config path.
@@ -46,6 +49,7 @@ const REGISTRY: &[EnvSpec] = &[
         id: "CartPole-v1",
         description: "Gymnasium cart-pole balancing, Discrete(2), 500 steps",
         max_episode_steps: Some(500),
+        reward_threshold: Some(475.0),
         takes_config: false,
         entry_point: |config| {
             no_config("CartPole-v1", config).map(|()| Box::new(CartPole::new()) as Box<dyn Env>)
@@ -57,6 +61,7 @@ const REGISTRY: &[EnvSpec] = &[
         id: "Pendulum-v1",
         description: "Gymnasium pendulum swing-up, Box([-2], [2]), 200 steps",
         max_episode_steps: Some(200),
+        reward_threshold: None,
         takes_config: false,
         entry_point: |config| {
             no_config("Pendulum-v1", config).map(|()| Box::new(Pendulum::new()) as Box<dyn Env>)
@@ -68,6 +73,7 @@ const REGISTRY: &[EnvSpec] = &[
         id: "dishwashing",
         description: "rapier3d sink → wash zone → drying rack, Box([-1,1]^5), task YAML env: section",
         max_episode_steps: None,
+        reward_threshold: None,
         takes_config: true,
         entry_point: labour_env_from_path::<crate::DishwashingConfig>,
         task_from_yaml: Some(labour_env_from_yaml::<crate::DishwashingConfig>),
@@ -77,6 +83,7 @@ const REGISTRY: &[EnvSpec] = &[
         id: "bricklaying",
         description: "rapier3d pallet → mortar board → running-bond wall, Box([-1,1]^5), task YAML env: section",
         max_episode_steps: None,
+        reward_threshold: None,
         takes_config: true,
         entry_point: labour_env_from_path::<crate::BricklayingConfig>,
         task_from_yaml: Some(labour_env_from_yaml::<crate::BricklayingConfig>),

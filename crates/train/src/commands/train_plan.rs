@@ -17,10 +17,6 @@ use std::path::{Path, PathBuf};
 
 use super::train_args::TrainArgs;
 
-/// Mean evaluation return at which `CartPole-v1` counts as solved
-/// (Gymnasium's `reward_threshold`).
-const CARTPOLE_SOLVED_RETURN: f64 = 475.0;
-
 /// Label of the resolved config in errors about overrides.
 const RESOLVED: &str = "the config with command-line overrides";
 
@@ -394,7 +390,7 @@ fn is_task_config(text: &str) -> bool {
 /// The mean evaluation return that counts as converged, where the env has
 /// one (Gymnasium's `reward_threshold`).
 fn convergence_return(env_id: &str) -> Option<f64> {
-    (env_id == "CartPole-v1").then_some(CARTPOLE_SOLVED_RETURN)
+    envs::spec(env_id).ok().and_then(|s| s.reward_threshold)
 }
 
 /// Raises a run's step budget: the checkpoint's PPO config and `config.yaml`
