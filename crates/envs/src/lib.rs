@@ -15,6 +15,7 @@ mod action;
 mod bricklaying;
 mod classic_control;
 mod dishwashing;
+mod economic_venv;
 mod env;
 mod env_checker;
 mod error;
@@ -39,7 +40,8 @@ pub use dishwashing::{
     BreakForces, DISHWASHING_ACTION_DIM, DISHWASHING_ID, DISHWASHING_OBS_DIM, DishKind, DishState,
     DishStatus, DishwashingConfig, DishwashingEnv, DishwashingExpert, DishwashingTask, MAX_DISHES,
 };
-pub use env::{Env, Step, Transition};
+pub use economic_venv::{EconEnv, economic_env, economic_venv, task_env_from_yaml};
+pub use env::{Env, GRIP_ACTION, LABOUR_ACTION_DIM, LabourTask, Step, Transition};
 pub use env_checker::{CheckReport, check_env};
 pub use error::{EnvError, Result};
 pub use info::{EnvFault, Info};
@@ -54,10 +56,7 @@ pub use registry::{
 };
 pub use rgb_frame::RgbFrame;
 pub use space::{BoxSpace, Space};
-pub use task::{
-    EconEnv, GRIP_ACTION, LABOUR_ACTION_DIM, LabourTask, ScriptedExpert, economic_env,
-    economic_venv, task_env_from_yaml,
-};
+pub use task::ScriptedExpert;
 pub use vec_env::{NormalizationState, VecAction, VecEnv};
 pub use wrappers::{
     BoxActionMap, BoxActionWrapper, ClipAction, ClipMap, EconomicRewardWrapper, EpisodeRecord,

@@ -54,7 +54,7 @@ pub use evaluation::{evaluate_episodes, evaluate_policy};
 pub use named_tensor::{NamedTensor, export_params, import_params};
 pub use observation_mask::ObservationMask;
 pub use policy_snapshot::{ActOutput, PolicySnapshot};
-pub use ppo::{FineTuneConfig, Ppo, PpoConfig, compute_gae};
+pub use ppo::{FineTuneConfig, Ppo, PpoConfig, compute_gae, nest_flat_keys};
 pub use ppo_run_config::PpoRunConfig;
 pub use ppo_update::{Control, PpoUpdate};
 pub use session::{

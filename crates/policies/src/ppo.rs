@@ -38,8 +38,8 @@ mod fine_tune;
 #[path = "ppo_state.rs"]
 mod state;
 
-pub use fine_tune::FineTuneConfig;
 use fine_tune::{FineTune, FineTuneLoss, FineTuneMinibatch};
+pub use fine_tune::{FineTuneConfig, nest_flat_keys};
 
 // ---------------------------------------------------------------------------
 // Config

@@ -145,17 +145,18 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
 }
 
 /// Moves the flat fine-tune keys of an older `ppo` config (a checkpoint's
-/// sidecar) into its `fine_tune` section.
-pub(super) fn nest_flat_keys(config: &mut serde_json::Value) {
+/// sidecar, a run folder's `config.yaml` written before `ppo.fine_tune:`)
+/// into its `fine_tune` section; returns whether anything moved.
+pub fn nest_flat_keys(config: &mut serde_json::Value) -> bool {
     let Some(map) = config.as_object_mut() else {
-        return;
+        return false;
     };
     let moved: Vec<(String, serde_json::Value)> = FineTuneConfig::KEYS
         .iter()
         .filter_map(|k| map.remove(*k).map(|v| ((*k).to_owned(), v)))
         .collect();
     if moved.is_empty() {
-        return;
+        return false;
     }
     let section = map
         .entry("fine_tune")
@@ -163,6 +164,7 @@ pub(super) fn nest_flat_keys(config: &mut serde_json::Value) {
     if let Some(section) = section.as_object_mut() {
         section.extend(moved);
     }
+    true
 }
 
 /// A run's fine-tune state: the config, the frozen anchor and one expert

@@ -205,6 +205,6 @@ fn checkpoint_config(ckpt: &Checkpoint, path: &Path) -> Result<PpoConfig> {
         )));
     }
     let mut config = ckpt.meta.config.clone();
-    nest_flat_keys(&mut config);
+    let _ = nest_flat_keys(&mut config);
     serde_json::from_value(config).map_err(|e| mismatch(format!("PPO config does not parse: {e}")))
 }

@@ -328,9 +328,11 @@ impl Session {
         let mut last_eval = None;
         while !learner.is_done() {
             let it = learner.iterate(self.series()).map_err(RunsError::learner)?;
-            for s in &it.scalars {
-                self.logger
-                    .log_scalars(&[(s.tag.as_str(), s.value)], s.step)?;
+            // One event per step, as the loops before the session wrote.
+            for group in it.scalars.chunk_by(|a, b| a.step == b.step) {
+                let scalars: Vec<(&str, f64)> =
+                    group.iter().map(|s| (s.tag.as_str(), s.value)).collect();
+                self.logger.log_scalars(&scalars, group[0].step)?;
             }
             if let Some(scorer) = &mut self.config.scorer {
                 for outcome in &it.outcomes {

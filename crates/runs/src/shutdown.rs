@@ -1,6 +1,8 @@
 //! `Shutdown`: turns Ctrl-C (SIGINT) and SIGTERM into a flag the training
 //! loop polls between iterations, so it can save a checkpoint, flush its
-//! logs and exit cleanly. A second signal aborts at once (exit code 130).
+//! logs and exit cleanly. Each signal is also handed to a callback: the
+//! binary prints there and, on a second signal, aborts at once (exit code
+//! [`ABORT_EXIT_CODE`]); the library itself never prints or exits.
 
 use crate::error::{Context, Result};
 use std::sync::Arc;

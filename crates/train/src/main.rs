@@ -15,7 +15,11 @@ fn main() -> ExitCode {
         // `vp ... | head -1`: the reader is gone, nothing is wrong.
         Err(err) if out::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // The whole chain, one cause per line.
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
             ExitCode::from(2)
         }
     }

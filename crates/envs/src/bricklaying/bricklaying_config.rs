@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::task::labour_config_methods;
 use yaml_config::ConfigCheck;
 
 /// Environment id used in errors and the registry.
@@ -65,8 +64,6 @@ impl Default for BricklayingConfig {
         }
     }
 }
-
-labour_config_methods!(BricklayingConfig, env: super::BricklayingEnv, process_time: mortar_time_s);
 
 impl BricklayingConfig {
     /// Number of bricks in the wall (and on the pallet).

@@ -10,3 +10,7 @@ pub use bricklaying_env::{
     BricklayingEnv, BricklayingTask,
 };
 pub use bricklaying_expert::BricklayingExpert;
+
+// The config's loaders and its env builder, here so that the config and
+// the env modules do not import each other.
+crate::task::labour_config_methods!(BricklayingConfig, env: BricklayingEnv, process_time: mortar_time_s);

@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::task::labour_config_methods;
 use yaml_config::ConfigCheck;
 
 /// Environment id used in errors and the registry.
@@ -89,8 +88,6 @@ impl Default for DishwashingConfig {
         }
     }
 }
-
-labour_config_methods!(DishwashingConfig, env: super::DishwashingEnv, process_time: wash_time_s);
 
 impl DishwashingConfig {
     /// Checks every field's range, naming `env.<field>`.

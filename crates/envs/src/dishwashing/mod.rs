@@ -12,3 +12,7 @@ pub use dishwashing_env::{
     DishwashingTask,
 };
 pub use dishwashing_expert::DishwashingExpert;
+
+// The config's loaders and its env builder, here so that the config and
+// the env modules do not import each other.
+crate::task::labour_config_methods!(DishwashingConfig, env: DishwashingEnv, process_time: wash_time_s);

@@ -10,6 +10,7 @@ mod pick_place_env;
 mod pick_place_object;
 mod pick_place_params;
 mod pick_place_task;
+mod scene_layout;
 
 pub(crate) use expert_skill::{ExpertSkill, funnel, route, velocity_towards};
 pub use pick_place_core::PickPlaceCore;
@@ -19,4 +20,5 @@ pub(crate) use pick_place_env::expert_episodes;
 pub use pick_place_object::{ObjectSpawn, ObjectStatus, PickPlaceObject, RemovalCause};
 pub use pick_place_params::PickPlaceParams;
 
-pub use pick_place_task::{PickPlaceTask, RestVerdict, SceneLayout};
+pub use pick_place_task::{PickPlaceTask, RestVerdict};
+pub use scene_layout::SceneLayout;

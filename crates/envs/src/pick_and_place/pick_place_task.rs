@@ -7,21 +7,9 @@
 use rand_chacha::ChaCha8Rng;
 use rapier3d::math::Vector;
 
-use super::{ObjectSpawn, PickPlaceCore, PickPlaceParams};
+use super::{PickPlaceCore, PickPlaceParams, SceneLayout};
 use crate::SceneShape;
 use crate::render::Camera;
-
-/// The scene a task builds at reset: static boxes, then the objects in
-/// insertion order (rapier is deterministic for the same order).
-#[derive(Debug, Clone, Default)]
-pub struct SceneLayout {
-    /// Static scenery as (centre, half extents), m.
-    pub static_boxes: Vec<(Vector, Vector)>,
-    /// Friction of the static scenery.
-    pub friction: f32,
-    /// The movable objects.
-    pub objects: Vec<ObjectSpawn>,
-}
 
 /// The task's verdict on a loose object that has been at rest for the
 /// settle time.

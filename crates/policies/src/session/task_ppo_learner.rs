@@ -92,18 +92,20 @@ impl<B: AutodiffBackend> TaskPpoLearner<B> {
         Ok(Self::wrap(ppo, task, yaml, env_id))
     }
 
-    /// The run continued from its `model_latest` at `latest`. The anchor is
+    /// The run continued from its `model_latest` at `latest`; `config` is
+    /// the run's `ppo:` section (its env copies and fine-tune terms). The
+    /// anchor is
     /// not in checkpoints: it is loaded again from `init_from`, which must
     /// still be there with the weights checksum `init_from_fnv1a64`.
     pub fn resume(
         latest: &Path,
+        config: PpoConfig,
         task: TaskConfig,
         yaml: String,
         env_id: &str,
         anchor: Option<(&Path, Option<&str>)>,
         device: &B::Device,
     ) -> Result<Self> {
-        let config = PpoConfig::from_section(&task.ppo, "config.yaml")?;
         let seed = task.training.seed;
         let venv = Self::venv(&task, env_id, &yaml, &config)?;
         let mut ppo = Ppo::<B, EconEnv>::resume_with(latest, venv, device)?;

@@ -147,8 +147,13 @@ impl WithBackend for TaskPlan {
                     &env_id,
                     init_from,
                     &device,
-                )
-                .map_err(|e| anyhow!("--init-from: {e}"))?;
+                );
+                let learner = match init_from {
+                    Some(path) => {
+                        learner.with_context(|| format!("--init-from {}", path.display()))?
+                    }
+                    None => learner?,
+                };
                 let start = Start::Fresh {
                     staged,
                     config_yaml: yaml,
@@ -171,9 +176,10 @@ impl WithBackend for TaskPlan {
                     .init_from
                     .as_deref()
                     .map(|p| (Path::new(p), options.init_from_fnv1a64.as_deref()));
-                let learner =
-                    TaskPpoLearner::<B>::resume(&latest, config, yaml, &env_id, anchor, &device)
-                        .map_err(|e| anyhow!("--resume: {e}"))?;
+                let learner = TaskPpoLearner::<B>::resume(
+                    &latest, ppo, config, yaml, &env_id, anchor, &device,
+                )
+                .with_context(|| format!("--resume {}", run.root().display()))?;
                 let start = resume_start(run, learner.ppo().global_step(), best_by)?;
                 (learner, start)
             }
@@ -276,7 +282,7 @@ fn run_bc<B: AutodiffBackend>(plan: TaskPlan, device: &B::Device) -> Result<Exit
             last.episodes
         );
     }
-    Ok(exit_code(&end, &root))
+    Ok(exit_code(&end, &root, false))
 }
 
 /// The resolved task config's hyperparameters: every scalar but the env's
@@ -336,16 +342,26 @@ fn finish(end: &SessionEnd, root: &Path, what: &str) -> Result<ExitCode> {
             end.steps_per_second()
         );
     }
-    Ok(exit_code(end, root))
+    Ok(exit_code(end, root, true))
 }
 
-/// 0 when done; 130 (and how to continue) when interrupted.
-fn exit_code(end: &SessionEnd, root: &Path) -> ExitCode {
+/// 0 when done; 130 when interrupted, saying how to continue where the
+/// run is `resumable` (a behaviour-cloning run is not).
+fn exit_code(end: &SessionEnd, root: &Path, resumable: bool) -> ExitCode {
     match end.ending {
         runs::Ending::Done => ExitCode::SUCCESS,
-        runs::Ending::Interrupted => {
+        runs::Ending::Interrupted if resumable => {
             eprintln!(
                 "interrupted at step {}; model_latest saved; continue with: vp train --resume {}",
+                end.steps,
+                root.display()
+            );
+            ExitCode::from(130)
+        }
+        runs::Ending::Interrupted => {
+            eprintln!(
+                "interrupted after {} pairs; model_latest (the last fit) saved in {}; a \
+                 behaviour-cloning run cannot be resumed",
                 end.steps,
                 root.display()
             );

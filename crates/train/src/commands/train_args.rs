@@ -125,7 +125,8 @@ impl TrainArgs {
             "ppo" => Ok("ppo".to_owned()),
             "bc" => bail!(
                 "--algorithm bc needs demonstrations: `vp train` clones the scripted expert of a \
-                 task config (dishwashing, bricklaying); classic-control envs have none"
+                 task config ({}); classic-control envs have none",
+                envs::labour_task_ids().join(", ")
             ),
             other => bail!("unknown algorithm `{other}` (expected ppo or bc)"),
         }

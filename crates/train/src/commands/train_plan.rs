@@ -28,7 +28,8 @@ pub struct RunOptions {
     pub algorithm: String,
     /// Training device (`cpu`, `cuda:N`).
     pub device: String,
-    /// Updates between evaluations and checkpoints.
+    /// Updates between evaluations and checkpoints (`--eval-every`;
+    /// default a tenth of the run's updates, at least 1).
     pub eval_every: u64,
     /// Stop after this many training episodes (`None`: run all steps).
     pub max_episodes: Option<u64>,
@@ -73,7 +74,8 @@ pub struct TaskRunOptions {
     pub algorithm: String,
     /// Training device (`cpu`, `cuda:N`).
     pub device: String,
-    /// Updates between evaluations and checkpoints.
+    /// Updates between evaluations and checkpoints (`--eval-every`;
+    /// default `training.eval_interval` steps in whole updates, at least 1).
     pub eval_every_updates: u64,
     /// Stop after this many training episodes (`None`: run all steps).
     pub max_episodes: Option<u64>,
@@ -311,6 +313,7 @@ fn resume_plan(args: &TrainArgs) -> Result<Plan> {
         bail!("--resume conflicts with {flag}: a resumed run keeps its own config");
     }
     args.refuse_reward_overrides()?;
+    upgrade_run_config(&run)?;
     let text = std::fs::read_to_string(run.config_path())?;
     if is_task_config(&text) {
         if let Some(a) = &args.algorithm {
@@ -356,6 +359,29 @@ fn resume_plan(args: &TrainArgs) -> Result<Plan> {
         init_from: None,
         extend_to,
     })))
+}
+
+/// A run folder written before `ppo.fine_tune:` existed has the fine-tune
+/// keys flat under `ppo:`: nest them and rewrite `config.yaml` so the run
+/// resumes (its checkpoints are read the same way by `policies`).
+fn upgrade_run_config(run: &RunDir) -> Result<()> {
+    let path = run.config_path();
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let mut doc: serde_json::Value = serde_saphyr::from_str(&text)
+        .with_context(|| format!("{}: not a YAML mapping", path.display()))?;
+    let Some(ppo) = doc.get_mut("ppo") else {
+        return Ok(());
+    };
+    if policies::nest_flat_keys(ppo) {
+        let yaml = serde_saphyr::to_string(&doc).context("writing the upgraded config")?;
+        policies::write_atomic(&path, yaml.as_bytes())?;
+        eprintln!(
+            "{}: moved the fine-tune keys under ppo.fine_tune (the layout since this version)",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// What `--config` holds.
@@ -423,6 +449,11 @@ fn fresh_task_plan(
     ensure!(
         algorithm == "ppo" || args.init_from.is_none(),
         "--init-from starts PPO from a checkpoint; --algorithm bc trains from demonstrations"
+    );
+    ensure!(
+        algorithm == "ppo" || args.episodes.is_none(),
+        "--episodes stops an RL run after that many training episodes; --algorithm bc runs \
+         its DAgger rounds (--dagger-rounds)"
     );
     ensure!(
         args.demo_episodes >= 1,

@@ -137,6 +137,52 @@ fn resume_continues_from_the_saved_step_without_duplicate_evaluations() {
     assert_eq!(events, 2, "one event file per session");
 }
 
+/// Moves `ppo.fine_tune.*` back up into `ppo` (the layout before the
+/// `fine_tune:` section existed).
+fn flatten_fine_tune(ppo: &mut serde_json::Value) {
+    let ppo = ppo.as_object_mut().expect("a ppo mapping");
+    let nested = ppo.remove("fine_tune").expect("a fine_tune section");
+    for (k, v) in nested.as_object().expect("a mapping") {
+        ppo.insert(k.clone(), v.clone());
+    }
+}
+
+#[test]
+fn a_run_folder_from_before_the_fine_tune_section_resumes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let out = train(&run, 1024);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    // Age the folder: flat fine-tune keys in config.yaml and checkpoints.
+    let config_path = run.join("config.yaml");
+    let mut config: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+    flatten_fine_tune(&mut config["ppo"]);
+    std::fs::write(&config_path, serde_saphyr::to_string(&config).unwrap()).unwrap();
+    for name in ["model_latest.json", "model_best.json"] {
+        let path = run.join("checkpoints").join(name);
+        let mut meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        flatten_fine_tune(&mut meta["config"]);
+        std::fs::write(&path, serde_json::to_string(&meta).unwrap()).unwrap();
+    }
+    assert!(
+        std::fs::read_to_string(&config_path)
+            .unwrap()
+            .contains("anchor_coef")
+    );
+
+    let dir = run.display().to_string();
+    let out = vp(&["train", "--resume", &dir, "--total-steps", "2048"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(checkpoint_step(&run), 2048);
+    assert_eq!(eval_steps(&run), vec![512, 1024, 1536, 2048]);
+    let upgraded: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+    assert!(upgraded["ppo"]["fine_tune"]["anchor_coef"].is_number());
+    assert!(upgraded["ppo"].get("anchor_coef").is_none());
+}
+
 /// Runs `vp train` with `extra` into a fresh folder; it must fail with one
 /// line and leave nothing behind.
 fn refused(extra: &[&str]) -> String {
