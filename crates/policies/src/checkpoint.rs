@@ -204,6 +204,19 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
+    /// Raises the step budget recorded in the learner's config (a PPO
+    /// run resumed with `--total-steps` re-targets its learning-rate
+    /// schedule to it).
+    pub fn set_total_timesteps(&mut self, steps: u64) -> Result<()> {
+        let config = self
+            .meta
+            .config
+            .as_object_mut()
+            .ok_or_else(|| PolicyError::config("checkpoint.config", "is not a mapping"))?;
+        config.insert("total_timesteps".to_owned(), serde_json::Value::from(steps));
+        Ok(())
+    }
+
     /// The network parameters keyed by path, for `import_params`.
     pub fn model_map(&self) -> HashMap<String, NamedTensor> {
         self.model

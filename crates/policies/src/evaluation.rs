@@ -22,6 +22,11 @@ pub fn evaluate_policy(
     Ok(records.iter().map(|e| e.episode_return).collect())
 }
 
+/// Evaluation episodes are played in waves over at most this many env
+/// copies: enough to use the cores, few enough that a short evaluation does
+/// not build envs it never steps.
+pub const MAX_EVAL_COPIES: usize = 8;
+
 /// Runs `episodes` deterministic episodes (as [`evaluate_policy`]) on the
 /// caller's vector env `venv` (e.g. labour envs built from a task config,
 /// or wrapped) and returns them in seed order with their raw return,

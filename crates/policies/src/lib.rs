@@ -50,7 +50,7 @@ pub use device::{CudaAutodiff, CudaBackend};
 pub use device::{DeviceChoice, WithBackend, cuda_driver_present, run_on};
 pub use error::{PolicyError, Result};
 pub(crate) use evaluation::action_bounds;
-pub use evaluation::{evaluate_episodes, evaluate_policy};
+pub use evaluation::{MAX_EVAL_COPIES, evaluate_episodes, evaluate_policy};
 pub use named_tensor::{NamedTensor, export_params, import_params};
 pub use observation_mask::ObservationMask;
 pub use policy_snapshot::{ActOutput, PolicySnapshot};

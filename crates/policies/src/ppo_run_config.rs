@@ -117,6 +117,23 @@ impl PpoConfig {
         self.fine_tune.validate(self.normalize_observation)
     }
 
+    /// The PPO config of a task run: the task config's `ppo:` section
+    /// ([`PpoConfig::from_section`]) completed from its `training:` section
+    /// (steps, env copies, and the discount where `ppo.gamma` is absent),
+    /// then validated.
+    pub fn for_task(task: &economics::TaskConfig, file: &str) -> Result<Self> {
+        let mut ppo = Self::from_section(&task.ppo, file)?;
+        ppo.total_timesteps = task.training.total_steps;
+        ppo.num_envs = usize::try_from(task.training.num_envs).map_err(|_| {
+            PolicyError::config("training.num_envs", "does not fit this machine's usize")
+        })?;
+        if task.ppo.get("gamma").is_none() {
+            ppo.gamma = task.training.discount;
+        }
+        ppo.validate()?;
+        Ok(ppo)
+    }
+
     /// The `ppo:` section of a task config (kept as JSON by the economics
     /// loader), parsed strictly and validated; errors name `file` and the
     /// key. A key that moved is reported at its line in `file` when the

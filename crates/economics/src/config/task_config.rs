@@ -60,6 +60,13 @@ pub struct TaskConfig {
 }
 
 impl TaskConfig {
+    /// Whether YAML text is a task config (it has a top-level `task:`
+    /// key), as opposed to a classic-control run config.
+    pub fn is_task_config_text(text: &str) -> bool {
+        text.lines()
+            .any(|l| l.starts_with("task:") || l.starts_with("\"task\":"))
+    }
+
     /// Reads, parses and checks a config file.
     ///
     /// ```no_run

@@ -16,6 +16,20 @@ pub enum Schedule {
     Constant,
 }
 
+impl std::str::FromStr for Schedule {
+    type Err = String;
+
+    /// `linear`, `cosine` or `constant`, as the config spells them.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "linear" => Ok(Schedule::Linear),
+            "cosine" => Ok(Schedule::Cosine),
+            "constant" => Ok(Schedule::Constant),
+            other => Err(format!("`{other}`: expected linear, cosine or constant")),
+        }
+    }
+}
+
 impl Schedule {
     /// The value at `progress` (clamped to `[0, 1]`) between `initial`
     /// (progress 0) and `final_value` (progress 1).

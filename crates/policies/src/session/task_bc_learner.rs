@@ -34,9 +34,6 @@ use crate::{
 /// a demonstration (seeds `seed..seed + demo_episodes`).
 const DAGGER_SEED_OFFSET: u64 = 1_000_000;
 
-/// Evaluation episodes run in waves over at most this many env copies.
-const MAX_EVAL_COPIES: usize = 8;
-
 /// What the expert's demonstrations amounted to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DemoSummary {
@@ -282,7 +279,7 @@ impl<B: AutodiffBackend> Learner for TaskBcLearner<B> {
             &self.task,
             &self.env_id,
             &self.yaml,
-            episodes.min(MAX_EVAL_COPIES),
+            episodes.min(crate::MAX_EVAL_COPIES),
             0.0,
         )?;
         let records = evaluate_episodes(

@@ -14,7 +14,7 @@
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use burn::tensor::backend::AutodiffBackend;
 use clap::Args;
-use economics::{EpisodeMetrics, EpisodeOutcome, TaskConfig};
+use economics::{EpisodeMetrics, TaskConfig};
 use envs::{EpisodeRecord, VecEnv};
 use policies::{
     Checkpoint, DeviceChoice, PolicySnapshot, WithBackend, evaluate_episodes, import_params,
@@ -124,7 +124,7 @@ fn run_task_config(checkpoint: &Path) -> Result<Option<(TaskConfig, String)>> {
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(None);
     };
-    if !text.lines().any(|l| l.starts_with("task:")) {
+    if !TaskConfig::is_task_config_text(&text) {
         return Ok(None);
     }
     let config =
@@ -156,15 +156,9 @@ impl Report {
         let metrics = records
             .iter()
             .map(|r| {
-                let outcome = EpisodeOutcome::from_sim_seconds(
-                    u64::from(r.units_completed),
-                    u64::from(r.attempts),
-                    u64::from(r.errors),
-                    r.sim_seconds,
-                );
                 Ok(EpisodeMetrics::compute(
                     &config.task_economics()?,
-                    &outcome,
+                    &r.outcome(),
                 )?)
             })
             .collect::<Result<Vec<_>>>()?;
@@ -248,7 +242,7 @@ impl WithBackend for EvalJob {
             Some((config, yaml)) => {
                 // Up to 8 copies: `evaluate_episodes` plays waves of seeded
                 // episodes, so the result is the same for any number.
-                let copies = self.episodes.min(8);
+                let copies = self.episodes.min(policies::MAX_EVAL_COPIES);
                 let venv = econ_venv(config, &meta.env_id, yaml, copies, 0.0)?;
                 check_spaces(&self.ckpt, venv.observation_space(), venv.action_space())?;
                 if let Some(path) = &self.video {

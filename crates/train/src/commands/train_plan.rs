@@ -9,7 +9,7 @@
 //! config check` reads a run folder's config like any task config.
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
-use economics::{Schedule, TaskConfig};
+use economics::TaskConfig;
 use policies::{Checkpoint, DeviceChoice, PpoConfig, PpoRunConfig};
 use runs::{RunDir, StagedRunDir};
 use serde::{Deserialize, Serialize};
@@ -315,7 +315,7 @@ fn resume_plan(args: &TrainArgs) -> Result<Plan> {
     args.refuse_reward_overrides()?;
     upgrade_run_config(&run)?;
     let text = std::fs::read_to_string(run.config_path())?;
-    if is_task_config(&text) {
+    if TaskConfig::is_task_config_text(&text) {
         if let Some(a) = &args.algorithm {
             ensure!(a == "ppo", "--resume: the run was trained with ppo");
         }
@@ -398,19 +398,13 @@ fn load_run_config(path: &Path) -> Result<RunSource> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let file = path.display().to_string();
-    if is_task_config(&text) {
+    if TaskConfig::is_task_config_text(&text) {
         let task = economics::TaskConfig::from_yaml_str(&text, file).map_err(|e| anyhow!("{e}"))?;
         return Ok(RunSource::Task(Box::new(task)));
     }
     PpoRunConfig::from_yaml_str(&text, &file)
         .map(|cfg| RunSource::Classic(Box::new(cfg)))
         .map_err(|e| anyhow!(e))
-}
-
-/// Whether YAML text has a top-level `task:` key (a task config).
-fn is_task_config(text: &str) -> bool {
-    text.lines()
-        .any(|l| l.starts_with("task:") || l.starts_with("\"task\":"))
 }
 
 /// The mean evaluation return that counts as converged, where the env has
@@ -423,7 +417,7 @@ fn convergence_return(env_id: &str) -> Option<f64> {
 /// get the new `total_timesteps` (the learning-rate schedule is re-targeted).
 pub(crate) fn extend_checkpoint(run: &RunDir, steps: u64) -> Result<()> {
     let mut ckpt = Checkpoint::load(&run.model_latest_path())?;
-    raise_total_timesteps(&mut ckpt, steps)?;
+    ckpt.set_total_timesteps(steps)?;
     let mut resolved: ResolvedConfig = run.load_config()?;
     resolved.ppo.total_timesteps = steps;
     let yaml = serde_saphyr::to_string(&resolved)?;
@@ -500,7 +494,7 @@ fn fresh_task_plan(
         config.reward.anneal_episodes = n;
     }
     if let Some(s) = &args.gamma_schedule {
-        config.reward.schedule = parse_schedule(s)?;
+        config.reward.schedule = s.parse().map_err(|e| anyhow!("--gamma-schedule {e}"))?;
     }
     if let Some(rounds) = args.dagger_rounds {
         ensure!(
@@ -513,14 +507,7 @@ fn fresh_task_plan(
     let text = serde_saphyr::to_string(&config).context("writing the resolved config")?;
     config = TaskConfig::from_yaml_str(&text, RESOLVED).map_err(|e| anyhow!("{e}"))?;
 
-    let mut ppo = PpoConfig::from_section(&config.ppo, &file).map_err(|e| anyhow!("{e}"))?;
-    ppo.total_timesteps = config.training.total_steps;
-    ppo.num_envs =
-        usize::try_from(config.training.num_envs).context("training.num_envs is too large")?;
-    if config.ppo.get("gamma").is_none() {
-        ppo.gamma = config.training.discount;
-    }
-    ppo.validate().map_err(|e| anyhow!("{file}: {e}"))?;
+    let ppo = PpoConfig::for_task(&config, &file).with_context(|| format!("{file}: ppo"))?;
 
     let eval_every_updates = match args.eval_every {
         Some(0) => bail!("--eval-every must be at least 1"),
@@ -606,21 +593,10 @@ fn resume_task_plan(run: RunDir, total_steps: Option<u64>) -> Result<TaskPlan> {
     })
 }
 
-/// Sets the PPO config's `total_timesteps` in a checkpoint (resuming
-/// re-targets the learning-rate schedule to it).
-fn raise_total_timesteps(ckpt: &mut Checkpoint, steps: u64) -> Result<()> {
-    ckpt.meta
-        .config
-        .as_object_mut()
-        .context("checkpoint config is not a mapping")?
-        .insert("total_timesteps".to_owned(), serde_json::Value::from(steps));
-    Ok(())
-}
-
 /// Raises a task run's step budget in its checkpoint and `config.yaml`.
 pub(crate) fn extend_task_run(run: &RunDir, ckpt: &Checkpoint, steps: u64) -> Result<()> {
     let mut ckpt = ckpt.clone();
-    raise_total_timesteps(&mut ckpt, steps)?;
+    ckpt.set_total_timesteps(steps)?;
     let text = std::fs::read_to_string(run.config_path())?;
     let file = run.config_path().display().to_string();
     let mut task = TaskConfig::from_yaml_str(&text, &file).map_err(|e| anyhow!("{e}"))?;
@@ -651,15 +627,6 @@ fn set_dagger_rounds(bc: &mut serde_json::Value, rounds: usize) -> Result<()> {
         .context("dagger: is not a mapping")?
         .insert("rounds".to_owned(), serde_json::Value::from(rounds));
     Ok(())
-}
-
-fn parse_schedule(s: &str) -> Result<Schedule> {
-    match s {
-        "linear" => Ok(Schedule::Linear),
-        "cosine" => Ok(Schedule::Cosine),
-        "constant" => Ok(Schedule::Constant),
-        other => bail!("--gamma-schedule `{other}`: expected linear, cosine or constant"),
-    }
 }
 
 /// `runs/<env>__<algo>__<seed>__<timestamp>`.
