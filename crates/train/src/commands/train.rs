@@ -81,7 +81,11 @@ impl WithBackend for ClassicPlan {
                 }
                 let latest = run.model_latest_path();
                 let ppo = Ppo::<B>::resume(&latest, &device)?;
-                let start = resume_start(run, ppo.global_step(), best_by)?;
+                let metrics = Checkpoint::load(&latest)
+                    .map_err(|e| anyhow!("--resume: {e}"))?
+                    .meta
+                    .metrics;
+                let start = resume_start(run, ppo.global_step(), metrics, best_by)?;
                 (ppo, start)
             }
         };
@@ -180,7 +184,10 @@ impl WithBackend for TaskPlan {
                     &latest, ppo, config, yaml, &env_id, anchor, &device,
                 )
                 .with_context(|| format!("--resume {}", run.root().display()))?;
-                let start = resume_start(run, learner.ppo().global_step(), best_by)?;
+                // The checkpoint read for the step check above: extending
+                // the budget leaves its metrics as they are.
+                let step = learner.ppo().global_step();
+                let start = resume_start(run, step, ckpt.meta.metrics, best_by)?;
                 (learner, start)
             }
         };
@@ -296,17 +303,20 @@ fn task_hparams(config: &economics::TaskConfig) -> Result<BTreeMap<String, runs:
 }
 
 /// Where a resumed run's session starts: `model_latest`'s step and
-/// metrics, and `model_best`'s best-by metric.
-fn resume_start(run: runs::RunDir, step: u64, best_by: BestBy) -> Result<Start> {
-    let latest =
-        Checkpoint::load(&run.model_latest_path()).map_err(|e| anyhow!("--resume: {e}"))?;
+/// metrics (read by the caller), and `model_best`'s best-by metric.
+fn resume_start(
+    run: runs::RunDir,
+    step: u64,
+    latest_metrics: BTreeMap<String, f64>,
+    best_by: BestBy,
+) -> Result<Start> {
     let best = Checkpoint::load(&run.model_best_path())
         .ok()
         .and_then(|c| c.meta.metrics.get(best_by.metric()).copied());
     Ok(Start::Resume {
         run,
         step,
-        latest_metrics: latest.meta.metrics,
+        latest_metrics,
         best,
     })
 }
