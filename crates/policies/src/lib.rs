@@ -18,6 +18,7 @@ mod actor_critic;
 mod adam;
 pub mod bc;
 mod checkpoint;
+mod chunk_model;
 mod dagger;
 mod dagger_config;
 mod device;
@@ -38,6 +39,7 @@ pub use checkpoint::{
     CHECKPOINT_FORMAT_VERSION, Checkpoint, CheckpointMeta, CheckpointState, RngState, git_commit,
     write_atomic,
 };
+pub use chunk_model::{ChunkModel, ChunkShape};
 pub use dagger::{
     Dagger, DaggerLearner, DaggerReport, DaggerRound, dagger, observation_statistics,
     record_demonstrations,
