@@ -522,10 +522,16 @@ fn fresh_task_plan(
     let text = serde_saphyr::to_string(&config).context("writing the resolved config")?;
     config = TaskConfig::from_yaml_str(&text, RESOLVED).map_err(|e| anyhow!("{e}"))?;
 
-    let ppo = PpoConfig::for_task(&config, &file).with_context(|| format!("{file}: ppo"))?;
-    let sac = match algorithm {
-        "sac" => Some(SacConfig::for_task(&config, &file).map_err(|e| anyhow!("{e}"))?),
-        _ => None,
+    // A SAC run neither reads nor completes the `ppo:` section.
+    let (ppo, sac) = match algorithm {
+        "sac" => (
+            PpoConfig::default(),
+            Some(SacConfig::for_task(&config, &file).map_err(|e| anyhow!("{e}"))?),
+        ),
+        _ => (
+            PpoConfig::for_task(&config, &file).with_context(|| format!("{file}: ppo"))?,
+            None,
+        ),
     };
     // Steps per update (PPO) or iteration (SAC).
     let iteration_steps = sac
