@@ -8,7 +8,11 @@
 //!   and the name, length and FNV-1a-64 checksum of the weights file;
 //! - `dir/model_latest-<update>.safetensors`, the tensors: the network's
 //!   parameters under `model.<path>` and Adam's moments under
-//!   `optim.m.<path>` / `optim.v.<path>`.
+//!   `optim.m.<path>` / `optim.v.<path>`;
+//! - for learners that need more to resume than weights (SAC's replay
+//!   buffer), `dir/model_latest-<update>-<role>.safetensors` files, each
+//!   named in the sidecar with its length and checksum
+//!   ([`Checkpoint::save_with_files`], [`Checkpoint::read_file`]).
 //!
 //! Every file is written to a temporary name, flushed with `fsync` and
 //! renamed into place; the sidecar is written last and is the commit point.
@@ -117,6 +121,25 @@ pub struct CheckpointMeta {
     pub weights_len: u64,
     /// FNV-1a-64 of the weights file, hex.
     pub weights_fnv1a64: String,
+    /// Further files of this checkpoint (SAC's replay buffer); most
+    /// learners write none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<CheckpointFile>,
+}
+
+/// A file beside the weights that belongs to a checkpoint, checked like
+/// the weights when it is read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointFile {
+    /// What it holds, e.g. `replay` (lowercase letters and `_`).
+    pub role: String,
+    /// File name, in the sidecar's folder.
+    pub file: String,
+    /// Length in bytes.
+    pub len: u64,
+    /// FNV-1a-64 of the file, hex.
+    pub fnv1a64: String,
 }
 
 /// What a learner records in a checkpoint's sidecar; [`CheckpointMeta::new`]
@@ -188,6 +211,7 @@ impl CheckpointMeta {
             weights_file: String::new(),
             weights_len: 0,
             weights_fnv1a64: String::new(),
+            files: Vec::new(),
         }
     }
 }
@@ -229,9 +253,44 @@ impl Checkpoint {
     /// docs). `meta`'s weights fields are filled in here. Returns the
     /// sidecar's path.
     pub fn save(&mut self, dir: &Path, name: &str) -> Result<PathBuf> {
+        self.save_with_files(dir, name, &[])
+    }
+
+    /// [`Checkpoint::save`] with further files, `(role, bytes)`, written
+    /// as `dir/<name>-<update>-<role>.safetensors` before the sidecar that
+    /// names them (the commit point), so they are replaced together with
+    /// the weights. A role is lowercase letters and `_`.
+    pub fn save_with_files(
+        &mut self,
+        dir: &Path,
+        name: &str,
+        files: &[(&str, &[u8])],
+    ) -> Result<PathBuf> {
         fs::create_dir_all(dir).map_err(|e| PolicyError::io(dir, e))?;
         let sidecar_path = dir.join(format!("{name}.json"));
-        let previous = read_meta(&sidecar_path).ok().map(|m| m.weights_file);
+        let previous: Vec<String> = read_meta(&sidecar_path)
+            .map(|m| {
+                std::iter::once(m.weights_file)
+                    .chain(m.files.into_iter().map(|f| f.file))
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.meta.files.clear();
+        for (role, bytes) in files {
+            if role.is_empty() || !role.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                return Err(PolicyError::ParamMismatch(format!(
+                    "checkpoint file role `{role}`: expected lowercase letters and `_`"
+                )));
+            }
+            let file = format!("{name}-{:08}-{role}.safetensors", self.meta.update);
+            write_atomic(&dir.join(&file), bytes)?;
+            self.meta.files.push(CheckpointFile {
+                role: (*role).to_owned(),
+                file,
+                len: bytes.len() as u64,
+                fnv1a64: format!("{:016x}", fnv1a64(bytes)),
+            });
+        }
 
         let mut tensors: Vec<(String, &NamedTensor)> = Vec::new();
         tensors.extend(self.model.iter().map(|t| (format!("model.{}", t.name), t)));
@@ -266,13 +325,54 @@ impl Checkpoint {
             .map_err(|e| PolicyError::ParamMismatch(format!("sidecar: {e}")))?;
         write_atomic(&sidecar_path, &json)?;
 
-        if let Some(old) = previous.filter(|old| *old != weights_file) {
+        let kept =
+            |old: &String| *old == weights_file || self.meta.files.iter().any(|f| f.file == *old);
+        for old in previous.iter().filter(|old| !kept(old)) {
             // Only files this checkpoint name wrote; a failure leaves an orphan, not a corruption.
             if old.starts_with(&format!("{name}-")) && !old.contains(['/', '\\']) {
                 let _ = fs::remove_file(dir.join(old));
             }
         }
         Ok(sidecar_path)
+    }
+
+    /// The bytes of this checkpoint's file of `role` (see
+    /// [`Checkpoint::save_with_files`]); `path` is the checkpoint as given
+    /// to [`Checkpoint::load`]. Refuses a missing, truncated or corrupt file.
+    pub fn read_file(&self, path: &Path, role: &str) -> Result<Vec<u8>> {
+        let sidecar = sidecar_path(path);
+        let entry = self
+            .meta
+            .files
+            .iter()
+            .find(|f| f.role == role)
+            .ok_or_else(|| corrupt(&sidecar, format!("names no `{role}` file")))?;
+        if entry.file.contains(['/', '\\']) || entry.file.starts_with('.') {
+            return Err(corrupt(
+                &sidecar,
+                format!("bad {role} file name `{}`", entry.file),
+            ));
+        }
+        let file_path = sidecar.with_file_name(&entry.file);
+        let bytes = fs::read(&file_path).map_err(|e| PolicyError::io(&file_path, e))?;
+        if bytes.len() as u64 != entry.len {
+            return Err(corrupt(
+                &file_path,
+                format!(
+                    "{} bytes, the sidecar says {} (truncated?)",
+                    bytes.len(),
+                    entry.len
+                ),
+            ));
+        }
+        let sum = format!("{:016x}", fnv1a64(&bytes));
+        if sum != entry.fnv1a64 {
+            return Err(corrupt(
+                &file_path,
+                format!("checksum {sum}, the sidecar says {}", entry.fnv1a64),
+            ));
+        }
+        Ok(bytes)
     }
 
     /// Reads a checkpoint from its sidecar path, or from `dir/<name>` with

@@ -1,4 +1,8 @@
 //! Deterministic evaluation of a policy on fresh copies of an env.
+//!
+//! Any policy with a deterministic action ([`DeterministicPolicy`]: PPO's
+//! [`PolicySnapshot`] takes the mode, SAC's [`SacPolicy`](crate::SacPolicy)
+//! `tanh` of the mean) is evaluated by the same loop.
 
 use envs::{Env, EpisodeRecord, ObsNormConfig, RunningMeanStd, Space, VecAction, VecEnv};
 use rand::SeedableRng;
@@ -10,8 +14,8 @@ use crate::{ActOutput, PolicyError, PolicySnapshot, Result};
 /// or Gaussian mean, clipped to the action bounds) and returns each
 /// episode's raw return; episode `k` is seeded `seed + k`. With
 /// `obs_norm`, observations are normalised with those statistics, frozen.
-pub fn evaluate_policy(
-    snapshot: &PolicySnapshot,
+pub fn evaluate_policy<P: DeterministicPolicy + Clone>(
+    snapshot: &P,
     env_id: &str,
     episodes: usize,
     seed: u64,
@@ -20,6 +24,36 @@ pub fn evaluate_policy(
     let venv = VecEnv::make(env_id, 1)?;
     let records = evaluate_episodes(snapshot, venv, episodes, seed, obs_norm)?;
     Ok(records.iter().map(|e| e.episode_return).collect())
+}
+
+/// A policy evaluation can run: the deterministic action for each of a
+/// batch of observations.
+pub trait DeterministicPolicy {
+    /// Observation size the policy expects.
+    fn d_obs(&self) -> usize;
+
+    /// The deterministic actions for `obs: [n, d_obs]` into `actions`:
+    /// `[n]` indices as floats for a discrete space, `[n, d_action]` in
+    /// the env's units otherwise (clipped to the bounds by the caller).
+    fn act_deterministic(&mut self, obs: &[f32], n: usize, actions: &mut Vec<f32>) -> Result<()>;
+}
+
+impl DeterministicPolicy for PolicySnapshot {
+    fn d_obs(&self) -> usize {
+        PolicySnapshot::d_obs(self)
+    }
+
+    fn act_deterministic(&mut self, obs: &[f32], n: usize, actions: &mut Vec<f32>) -> Result<()> {
+        // The mode never draws from the RNG; it is only a parameter.
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let mut act = ActOutput {
+            actions: std::mem::take(actions),
+            ..ActOutput::default()
+        };
+        self.act(obs, n, true, &mut rng, &mut act);
+        *actions = act.actions;
+        Ok(())
+    }
 }
 
 /// Evaluation episodes are played in waves over at most this many env
@@ -36,8 +70,8 @@ pub const MAX_EVAL_COPIES: usize = 8;
 /// ended. Taking the first `episodes` to finish instead would favour short
 /// episodes (in a labour env, the successful ones, which terminate early)
 /// and let the policy choose which seeds are scored.
-pub fn evaluate_episodes<E: Env>(
-    snapshot: &PolicySnapshot,
+pub fn evaluate_episodes<E: Env, P: DeterministicPolicy + Clone>(
+    snapshot: &P,
     venv: VecEnv<E>,
     episodes: usize,
     seed: u64,
@@ -63,9 +97,7 @@ pub fn evaluate_episodes<E: Env>(
     let n = venv.num_envs();
     let mut policy = snapshot.clone();
     let bounds = action_bounds(venv.action_space());
-    // Deterministic actions never draw from the RNG; it is only a parameter.
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut act = ActOutput::default();
+    let mut actions = Vec::new();
     let mut discrete = vec![0usize; n];
     let mut clipped = vec![0.0f32; n * venv.d_action()];
     let mut records = Vec::with_capacity(episodes);
@@ -74,17 +106,17 @@ pub fn evaluate_episodes<E: Env>(
         venv.reset(Some(seed.wrapping_add(records.len() as u64)))?;
         let mut finished: Vec<Option<EpisodeRecord>> = vec![None; wave];
         while finished.iter().any(Option::is_none) {
-            policy.act(venv.obs(), n, true, &mut rng, &mut act);
+            policy.act_deterministic(venv.obs(), n, &mut actions)?;
             match &bounds {
                 None => {
-                    for (d, a) in discrete.iter_mut().zip(&act.actions) {
+                    for (d, a) in discrete.iter_mut().zip(&actions) {
                         *d = *a as usize;
                     }
                     venv.step(VecAction::Discrete(&discrete))?;
                 }
                 Some((low, high)) => {
                     let d_act = low.len();
-                    for (j, (c, a)) in clipped.iter_mut().zip(&act.actions).enumerate() {
+                    for (j, (c, a)) in clipped.iter_mut().zip(&actions).enumerate() {
                         *c = a.clamp(low[j % d_act], high[j % d_act]);
                     }
                     venv.step(VecAction::Continuous(&clipped))?;

@@ -1,9 +1,11 @@
-//! Policies on burn: networks, PPO, behaviour cloning, checkpoints and
+//! Policies on burn: networks, PPO, SAC, behaviour cloning, checkpoints and
 //! device selection (SPEC §4).
 //!
 //! - [`ActorCritic`]: the actor-critic MLPs PPO trains and BC warm-starts;
 //! - [`ppo`]: Proximal Policy Optimization in one module, top to bottom,
 //!   with its warm-start extras ([`FineTuneConfig`]) beside it;
+//! - [`sac`]: Soft Actor-Critic (continuous actions) in one module, top to
+//!   bottom, with its [`ReplayBuffer`] and [`ResumableEnv`] copies beside it;
 //! - [`ObservationMask`]: observation features a learner never uses (PPO
 //!   and BC);
 //! - [`bc`]: behaviour cloning from (observation, action) demonstrations;
@@ -30,14 +32,20 @@ mod policy_snapshot;
 pub mod ppo;
 mod ppo_run_config;
 mod ppo_update;
+mod replay_buffer;
+mod resumable_env;
+pub mod sac;
+mod sac_iteration;
+mod sac_policy;
+mod sac_run_config;
 mod session;
 
 pub use actor_critic::{ActionKind, ActorCritic, ActorCriticConfig, Evaluation, orthogonal};
 pub use adam::{Adam, AdamConfig};
 pub use bc::{BcConfig, BcLoss, BcReport, Demonstrations, train_bc};
 pub use checkpoint::{
-    CHECKPOINT_FORMAT_VERSION, Checkpoint, CheckpointMeta, CheckpointState, RngState, git_commit,
-    write_atomic,
+    CHECKPOINT_FORMAT_VERSION, Checkpoint, CheckpointFile, CheckpointMeta, CheckpointState,
+    RngState, git_commit, write_atomic,
 };
 pub use chunk_model::{ChunkModel, ChunkShape};
 pub use dagger::{
@@ -52,13 +60,19 @@ pub use device::{CudaAutodiff, CudaBackend};
 pub use device::{DeviceChoice, WithBackend, cuda_driver_present, run_on};
 pub use error::{PolicyError, Result};
 pub(crate) use evaluation::action_bounds;
-pub use evaluation::{MAX_EVAL_COPIES, evaluate_episodes, evaluate_policy};
+pub use evaluation::{DeterministicPolicy, MAX_EVAL_COPIES, evaluate_episodes, evaluate_policy};
 pub use named_tensor::{NamedTensor, export_params, import_params};
 pub use observation_mask::ObservationMask;
 pub use policy_snapshot::{ActOutput, PolicySnapshot};
 pub use ppo::{FineTuneConfig, Ppo, PpoConfig, compute_gae, nest_flat_keys};
 pub use ppo_run_config::PpoRunConfig;
 pub use ppo_update::{Control, PpoUpdate};
+pub use replay_buffer::{ReplayBatch, ReplayBuffer, StoredTransition};
+pub use resumable_env::{EpisodeInProgress, ResumableEnv, ResumableEnvState};
+pub use sac::{Sac, SacConfig, SacNetworkConfig, sac_policy_of};
+pub use sac_iteration::SacIteration;
+pub use sac_policy::SacPolicy;
+pub use sac_run_config::SacRunConfig;
 pub use session::{
-    ClassicPpoLearner, DemoSummary, EVAL_SEED_OFFSET, TaskBcLearner, TaskPpoLearner,
+    ClassicPpoLearner, DemoSummary, EVAL_SEED_OFFSET, SacLearner, TaskBcLearner, TaskPpoLearner,
 };

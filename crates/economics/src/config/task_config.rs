@@ -53,6 +53,9 @@ pub struct TaskConfig {
     /// crate.
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub bc: serde_json::Value,
+    /// SAC hyperparameters, owned and checked by the policies crate.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub sac: serde_json::Value,
     /// Run options `vp train` records in a run folder's resolved config
     /// (device, evaluation cadence, flags), owned by the train crate.
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]

@@ -1,13 +1,16 @@
 //! The learners of this crate as [`runs::Learner`]s, so that one
 //! [`runs::Session`] drives every training run: PPO on a classic-control
-//! env, PPO on a labour task under the economic reward, and behaviour
-//! cloning of a task's scripted expert with DAgger rounds.
+//! env, PPO on a labour task under the economic reward, behaviour
+//! cloning of a task's scripted expert with DAgger rounds, and SAC on
+//! either kind of env.
 
 mod classic_ppo_learner;
+mod sac_learner;
 mod task_bc_learner;
 mod task_ppo_learner;
 
 pub use classic_ppo_learner::ClassicPpoLearner;
+pub use sac_learner::SacLearner;
 pub use task_bc_learner::{DemoSummary, TaskBcLearner};
 pub use task_ppo_learner::TaskPpoLearner;
 
@@ -48,6 +51,44 @@ fn ppo_iteration(upd: &crate::PpoUpdate, scored: bool) -> runs::Iteration {
         episodes_ended: upd.episodes.len() as u64,
         note: None,
     }
+}
+
+/// Simulated steps into a fresh episode at which the evaluation frame is
+/// drawn: far enough that the arm has moved.
+const FRAME_AFTER_STEPS: usize = 100;
+
+/// One frame of `policy` (deterministic) a few simulated seconds into the
+/// first evaluation episode of a task run, for TensorBoard's image tab;
+/// observations normalised with `obs_norm` where the policy was trained so.
+fn eval_frame<P: crate::DeterministicPolicy>(
+    task: &economics::TaskConfig,
+    env_id: &str,
+    yaml: &str,
+    obs_norm: Option<envs::RunningMeanStd>,
+    policy: &mut P,
+) -> crate::Result<Option<envs::RgbFrame>> {
+    let mut venv = envs::economic_venv(task, env_id, yaml, 1, 0.0)?;
+    if let Some(obs) = obs_norm {
+        venv = venv.with_obs_normalization(envs::ObsNormConfig::default());
+        venv.set_normalization_state(&envs::NormalizationState {
+            obs: Some(obs),
+            reward: None,
+        })?;
+        venv.set_normalization_training(false);
+    }
+    venv.reset(Some(task.training.seed + EVAL_SEED_OFFSET))?;
+    let bounds = crate::action_bounds(venv.action_space());
+    let mut actions = Vec::new();
+    for _ in 0..FRAME_AFTER_STEPS {
+        policy.act_deterministic(venv.obs(), 1, &mut actions)?;
+        if let Some((low, high)) = &bounds {
+            for (j, a) in actions.iter_mut().enumerate() {
+                *a = a.clamp(low[j % low.len()], high[j % high.len()]);
+            }
+        }
+        venv.step(envs::VecAction::Continuous(&actions))?;
+    }
+    Ok(venv.render(0))
 }
 
 /// `training.eval_episodes` of a task config as a count.

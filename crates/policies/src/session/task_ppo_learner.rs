@@ -13,20 +13,14 @@ use std::path::Path;
 
 use burn::tensor::backend::AutodiffBackend;
 use economics::TaskConfig;
-use envs::{EconEnv, NormalizationState, ObsNormConfig, RgbFrame, VecAction, economic_venv};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use envs::{EconEnv, NormalizationState, RgbFrame, economic_venv};
 use runs::{EpisodeSeries, EvalSummary, Evaluation, Iteration, Learner, Scalar};
 
-use super::{EVAL_SEED_OFFSET, eval_episodes, ppo_iteration, save_with};
+use super::{EVAL_SEED_OFFSET, eval_episodes, eval_frame, ppo_iteration, save_with};
 use crate::{
-    ActOutput, Checkpoint, PolicyError, PolicySnapshot, Ppo, PpoConfig, Result, evaluate_episodes,
+    Checkpoint, PolicyError, PolicySnapshot, Ppo, PpoConfig, Result, evaluate_episodes,
     import_params,
 };
-
-/// Simulated steps into a fresh episode at which the evaluation frame is
-/// drawn: far enough that the arm has moved.
-const FRAME_AFTER_STEPS: usize = 100;
 
 /// PPO on a labour task, driven by a session.
 pub struct TaskPpoLearner<B: AutodiffBackend> {
@@ -170,25 +164,9 @@ impl<B: AutodiffBackend> TaskPpoLearner<B> {
     /// One frame of the deterministic policy a few simulated seconds into
     /// the first evaluation episode, for TensorBoard's image tab.
     fn eval_frame(&self) -> Result<Option<RgbFrame>> {
-        let mut venv = economic_venv(&self.task, &self.env_id, &self.yaml, 1, 0.0)?;
-        if let Some(obs) = self.ppo.venv().normalization_state().obs {
-            venv = venv.with_obs_normalization(ObsNormConfig::default());
-            venv.set_normalization_state(&NormalizationState {
-                obs: Some(obs),
-                reward: None,
-            })?;
-            venv.set_normalization_training(false);
-        }
-        venv.reset(Some(self.seed() + EVAL_SEED_OFFSET))?;
+        let obs_norm = self.ppo.venv().normalization_state().obs;
         let mut policy = PolicySnapshot::new(self.ppo.model());
-        let mut act = ActOutput::default();
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed());
-        for _ in 0..FRAME_AFTER_STEPS {
-            policy.act(venv.obs(), 1, true, &mut rng, &mut act);
-            let clipped: Vec<f32> = act.actions.iter().map(|a| a.clamp(-1.0, 1.0)).collect();
-            venv.step(VecAction::Continuous(&clipped))?;
-        }
-        Ok(venv.render(0))
+        eval_frame(&self.task, &self.env_id, &self.yaml, obs_norm, &mut policy)
     }
 }
 

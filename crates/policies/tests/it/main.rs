@@ -5,6 +5,7 @@ mod bc;
 mod checkpoint;
 mod ppo;
 mod regression;
+mod sac;
 
 /// The training backend of these tests.
 pub type B = policies::CpuAutodiff;

@@ -2,9 +2,10 @@
 //! prints MP_r, error rate, robot wage, productivity and wage parity with
 //! 95 % confidence intervals, and the mean return (table or `--json`).
 //!
-//! The network is rebuilt from the checkpoint and run by
-//! `policies::evaluate_episodes` with the observation statistics it was
-//! trained with, frozen. A labour-env policy runs on the env built from
+//! The network is rebuilt from the checkpoint (PPO's and BC's actor-critic,
+//! or SAC's actor, whose deterministic action is `tanh` of its mean) and
+//! run by `policies::evaluate_episodes` with the observation statistics it
+//! was trained with, frozen. A labour-env policy runs on the env built from
 //! the resolved task config of the run folder the checkpoint sits in
 //! (`RUN_DIR/config.yaml`), inside the economic reward wrapper, and its
 //! episodes are scored with that config's task economics; a classic-control
@@ -17,7 +18,8 @@ use clap::Args;
 use economics::{EpisodeMetrics, TaskConfig};
 use envs::{EpisodeRecord, VecEnv};
 use policies::{
-    Checkpoint, DeviceChoice, PolicySnapshot, WithBackend, evaluate_episodes, import_params,
+    Checkpoint, DeterministicPolicy, DeviceChoice, PolicySnapshot, WithBackend, evaluate_episodes,
+    import_params,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -86,6 +88,7 @@ impl EvaluateArgs {
             );
         }
         let job = EvalJob {
+            path: self.policy.clone(),
             ckpt: ckpt.clone(),
             task: task.clone(),
             episodes: self.episodes,
@@ -220,6 +223,7 @@ impl Report {
 
 /// Restores the checkpoint and runs the deterministic evaluation.
 struct EvalJob {
+    path: PathBuf,
     ckpt: Checkpoint,
     task: Option<(TaskConfig, String)>,
     episodes: usize,
@@ -232,11 +236,24 @@ impl WithBackend for EvalJob {
 
     fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
         let meta = &self.ckpt.meta;
+        if meta.algorithm == policies::sac::SAC_ALGORITHM {
+            let policy =
+                policies::sac_policy_of::<B::InnerBackend>(&self.ckpt, &self.path, &device)
+                    .map_err(|e| anyhow!("--policy: {e}"))?;
+            return self.episodes(&policy);
+        }
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         let model = meta.network.init::<B, _>(&device, &mut rng)?;
         let model = import_params(model, &self.ckpt.model_map(), &device)
             .map_err(|e| anyhow!("--policy: {e}"))?;
-        let snapshot = PolicySnapshot::new(&model);
+        self.episodes(&PolicySnapshot::new(&model))
+    }
+}
+
+impl EvalJob {
+    /// The evaluation episodes (and the video) of `snapshot`.
+    fn episodes<P: DeterministicPolicy + Clone>(&self, snapshot: &P) -> Result<Vec<EpisodeRecord>> {
+        let meta = &self.ckpt.meta;
         let obs_norm = meta.normalization.obs.as_ref();
         let records = match &self.task {
             Some((config, yaml)) => {
@@ -247,14 +264,14 @@ impl WithBackend for EvalJob {
                 check_spaces(&self.ckpt, venv.observation_space(), venv.action_space())?;
                 if let Some(path) = &self.video {
                     let venv = econ_venv(config, &meta.env_id, yaml, 1, 0.0)?;
-                    record_video(&snapshot, venv, self.seed, obs_norm, path)?;
+                    record_video(snapshot, venv, self.seed, obs_norm, path)?;
                 }
-                evaluate_episodes(&snapshot, venv, self.episodes, self.seed, obs_norm)?
+                evaluate_episodes(snapshot, venv, self.episodes, self.seed, obs_norm)?
             }
             None => {
                 let venv = VecEnv::make(&meta.env_id, 1).map_err(|e| anyhow!("--policy: {e}"))?;
                 check_spaces(&self.ckpt, venv.observation_space(), venv.action_space())?;
-                evaluate_episodes(&snapshot, venv, self.episodes, self.seed, obs_norm)?
+                evaluate_episodes(snapshot, venv, self.episodes, self.seed, obs_norm)?
             }
         };
         Ok(records)
@@ -263,8 +280,8 @@ impl WithBackend for EvalJob {
 
 /// Runs one deterministic episode on `venv` (one copy), keeping a frame
 /// every 0.2 simulated seconds, and writes them as an mp4.
-fn record_video<E: envs::Env>(
-    snapshot: &PolicySnapshot,
+fn record_video<E: envs::Env, P: DeterministicPolicy + Clone>(
+    snapshot: &P,
     venv: VecEnv<E>,
     seed: u64,
     obs_norm: Option<&envs::RunningMeanStd>,
@@ -282,13 +299,12 @@ fn record_video<E: envs::Env>(
     venv.set_normalization_training(false);
     venv.reset(Some(seed))?;
     let mut policy = snapshot.clone();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut act = policies::ActOutput::default();
+    let mut actions = Vec::new();
     let mut frames: Vec<envs::RgbFrame> = venv.render(0).into_iter().collect();
     let mut next_frame_s = FRAME_EVERY_S;
     loop {
-        policy.act(venv.obs(), 1, true, &mut rng, &mut act);
-        let clipped: Vec<f32> = act.actions.iter().map(|a| a.clamp(-1.0, 1.0)).collect();
+        policy.act_deterministic(venv.obs(), 1, &mut actions)?;
+        let clipped: Vec<f32> = actions.iter().map(|a| a.clamp(-1.0, 1.0)).collect();
         venv.step(envs::VecAction::Continuous(&clipped))?;
         if venv.done(0) {
             break;

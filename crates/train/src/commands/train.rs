@@ -10,15 +10,21 @@
 //!   `--algorithm bc` clones the task's scripted expert with DAgger
 //!   ([`policies::TaskBcLearner`]); training episodes are scored into
 //!   `training_metrics.csv`, evaluations into `eval.csv`, `model_best` is
-//!   kept by evaluation wage parity.
+//!   kept by evaluation wage parity;
+//! - `--algorithm sac` trains [`policies::SacLearner`] on either kind of
+//!   config. A SAC run's budget is the one in its `config.yaml`
+//!   (`--total-steps` on resume raises it there), so a SAC checkpoint,
+//!   whose replay buffer is large, is never rewritten to extend a run.
 //!
 //! Ctrl-C finishes the iteration in progress, writes `model_latest` and
 //! exits with 130; `--resume RUN_DIR` continues from it.
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, ensure};
 use burn::tensor::backend::AutodiffBackend;
+use economics::TaskConfig;
 use policies::{
-    Checkpoint, ClassicPpoLearner, Ppo, TaskBcLearner, TaskPpoLearner, WithBackend, import_params,
+    Checkpoint, ClassicPpoLearner, Ppo, Sac, SacLearner, TaskBcLearner, TaskPpoLearner,
+    WithBackend, import_params,
 };
 use runs::{
     BestBy, Convergence, EvalSummary, Iteration, Reporter, Session, SessionConfig, SessionEnd,
@@ -29,7 +35,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::train_args::TrainArgs;
-use super::train_plan::{ClassicPlan, Folder, Plan, TaskPlan, extend_checkpoint, extend_task_run};
+use super::train_plan::{
+    ClassicPlan, Folder, Plan, SacPlan, TaskPlan, extend_checkpoint, extend_task_run,
+};
 use crate::out::outln;
 use crate::progress::Progress;
 
@@ -39,6 +47,7 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     match super::train_plan::plan(&args)? {
         Plan::Classic(plan) => policies::run_on(device, *plan).map_err(|e| anyhow!(e))?,
         Plan::Task(plan) => policies::run_on(device, *plan).map_err(|e| anyhow!(e))?,
+        Plan::Sac(plan) => policies::run_on(device, *plan).map_err(|e| anyhow!(e))?,
     }
 }
 
@@ -121,8 +130,10 @@ impl WithBackend for TaskPlan {
     type Output = Result<ExitCode>;
 
     fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
-        if self.options.algorithm == "bc" {
-            return run_bc::<B>(self, &device);
+        match self.options.algorithm.as_str() {
+            "bc" => return run_bc::<B>(self, &device),
+            "sac" => return run_task_sac::<B>(self, &device),
+            _ => {}
         }
         let TaskPlan {
             config,
@@ -131,6 +142,7 @@ impl WithBackend for TaskPlan {
             yaml,
             folder,
             extend_to,
+            sac: _,
         } = self;
         let env_id = options.env_id.clone();
         let best_by = BestBy::WageParity;
@@ -209,6 +221,165 @@ impl WithBackend for TaskPlan {
         };
         finish(&end, &root, &format!("{why}, {eval}"))
     }
+}
+
+impl WithBackend for SacPlan {
+    type Output = Result<ExitCode>;
+
+    fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
+        let SacPlan {
+            resolved,
+            yaml,
+            folder,
+        } = self;
+        let best_by = BestBy::MeanReturn;
+        let (sac, start) = match folder {
+            Folder::Staged(staged) => {
+                let sac = Sac::<B>::new(
+                    resolved.sac.clone(),
+                    &resolved.env_id,
+                    resolved.seed,
+                    &device,
+                )?;
+                let start = Start::Fresh {
+                    staged,
+                    hparams: hparams_of(&serde_json::to_value(&resolved)?),
+                    config_yaml: yaml,
+                };
+                (sac, start)
+            }
+            Folder::Resume(run) => {
+                let latest = run.model_latest_path();
+                let mut sac = Sac::<B>::resume(&latest, &device)
+                    .with_context(|| format!("--resume {}", run.root().display()))?;
+                sac.set_total_timesteps(resolved.sac.total_timesteps)?;
+                let metrics = Checkpoint::load(&latest)
+                    .map_err(|e| anyhow!("--resume: {e}"))?
+                    .meta
+                    .metrics;
+                let start = resume_start(run, sac.global_step(), metrics, best_by)?;
+                (sac, start)
+            }
+        };
+        let convergence = resolved
+            .run
+            .convergence_return
+            .map_or(Convergence::Never, Convergence::MeanReturnAtLeast);
+        let config = SessionConfig {
+            eval_every: resolved.run.eval_every,
+            max_episodes: resolved.run.max_episodes,
+            stop_on_convergence: resolved.run.stop_on_convergence,
+            best_by,
+            convergence,
+            scorer: None,
+        };
+        let total = resolved.sac.total_timesteps;
+        let mut learner = SacLearner::classic(sac, resolved.eval_episodes, resolved.seed);
+        let (end, root) = drive(start, config, &mut learner, total, Kind::Returns)?;
+        let eval = end.last_eval.map_or_else(
+            || "no evaluation".to_owned(),
+            |s| format!("eval mean return {:.1}", s.mean_return),
+        );
+        let why = if end.converged && resolved.run.stop_on_convergence {
+            " (converged)"
+        } else {
+            ""
+        };
+        finish(&end, &root, &format!("{why}, {eval}"))
+    }
+}
+
+/// `--algorithm sac` on a task config: the economic env copies, scored
+/// training episodes, evaluations by wage parity, as PPO's task runs.
+pub(crate) fn run_task_sac<B: AutodiffBackend>(
+    plan: TaskPlan,
+    device: &B::Device,
+) -> Result<ExitCode> {
+    let TaskPlan {
+        config,
+        options,
+        sac,
+        yaml,
+        folder,
+        extend_to,
+        ..
+    } = plan;
+    let sac = sac.context("a SAC task run without a sac: section")?;
+    let env_id = options.env_id.clone();
+    let session_config = SessionConfig::for_task(
+        &config,
+        options.eval_every_updates,
+        options.max_episodes,
+        options.stop_on_convergence,
+    )?;
+    let (mut learner, start) = match folder {
+        Folder::Staged(staged) => {
+            let hparams = task_hparams(&config)?;
+            let learner =
+                SacLearner::<B>::task(sac.clone(), config, yaml.clone(), &env_id, device)?;
+            let start = Start::Fresh {
+                staged,
+                config_yaml: yaml,
+                hparams,
+            };
+            (learner, start)
+        }
+        Folder::Resume(run) => {
+            let latest = run.model_latest_path();
+            let ckpt = Checkpoint::load(&latest).map_err(|e| anyhow!("--resume: {e}"))?;
+            let total = match extend_to {
+                Some(steps) => {
+                    ensure!(
+                        steps > ckpt.meta.global_step,
+                        "--total-steps {steps}: the run is already at step {}",
+                        ckpt.meta.global_step
+                    );
+                    extend_task_config(&run, steps)?;
+                    steps
+                }
+                None => sac.total_timesteps,
+            };
+            let mut learner =
+                SacLearner::<B>::task_resume(&latest, &sac, config, yaml, &env_id, device)
+                    .with_context(|| format!("--resume {}", run.root().display()))?;
+            learner.set_total_timesteps(total)?;
+            let step = runs::Learner::global_step(&learner);
+            let start = resume_start(run, step, ckpt.meta.metrics, BestBy::WageParity)?;
+            (learner, start)
+        }
+    };
+    let total = learner.config().total_timesteps;
+    let (end, root) = drive(start, session_config, &mut learner, total, Kind::Economics)?;
+    let eval = end.last_eval.map_or_else(
+        || "no evaluation".to_owned(),
+        |s| {
+            format!(
+                "eval MP_r {:.2}/h, wage parity {:.3}",
+                s.mp_r.mean, s.wage_parity.mean
+            )
+        },
+    );
+    let why = if end.converged && options.stop_on_convergence {
+        " (converged: parity reached)"
+    } else {
+        ""
+    };
+    finish(&end, &root, &format!("{why}, {eval}"))
+}
+
+/// Raises a SAC task run's budget in its `config.yaml` (`training` and
+/// `sac` sections); the checkpoint stays as it is.
+fn extend_task_config(run: &runs::RunDir, steps: u64) -> Result<()> {
+    let text = std::fs::read_to_string(run.config_path())?;
+    let file = run.config_path().display().to_string();
+    let mut task = TaskConfig::from_yaml_str(&text, &file).map_err(|e| anyhow!("{e}"))?;
+    task.training.total_steps = steps;
+    if let Some(sac) = task.sac.as_object_mut() {
+        sac.insert("total_timesteps".to_owned(), serde_json::Value::from(steps));
+    }
+    let yaml = serde_saphyr::to_string(&task)?;
+    policies::write_atomic(&run.config_path(), yaml.as_bytes())?;
+    Ok(())
 }
 
 /// `--algorithm bc`: demonstrations and the first fit before the run
@@ -294,7 +465,9 @@ fn run_bc<B: AutodiffBackend>(plan: TaskPlan, device: &B::Device) -> Result<Exit
 
 /// The resolved task config's hyperparameters: every scalar but the env's
 /// physics parameters.
-fn task_hparams(config: &economics::TaskConfig) -> Result<BTreeMap<String, runs::HParam>> {
+pub(super) fn task_hparams(
+    config: &economics::TaskConfig,
+) -> Result<BTreeMap<String, runs::HParam>> {
     let mut resolved = serde_json::to_value(config)?;
     if let Some(map) = resolved.as_object_mut() {
         map.remove("env");

@@ -40,7 +40,7 @@ pub struct TrainArgs {
     /// Registered env id (overrides the config).
     #[arg(long)]
     pub(crate) env: Option<String>,
-    /// Learning algorithm: ppo or bc.
+    /// Learning algorithm: ppo, sac or bc.
     #[arg(long)]
     pub(crate) algorithm: Option<String>,
     /// Parallel env copies (overrides ppo.num_envs).
@@ -123,12 +123,13 @@ impl TrainArgs {
                 "--dagger-rounds sets behaviour cloning's DAgger rounds; it needs --algorithm bc"
             ),
             "ppo" => Ok("ppo".to_owned()),
+            "sac" => Ok("sac".to_owned()),
             "bc" => bail!(
                 "--algorithm bc needs demonstrations: `vp train` clones the scripted expert of a \
                  task config ({}); classic-control envs have none",
                 envs::labour_task_ids().join(", ")
             ),
-            other => bail!("unknown algorithm `{other}` (expected ppo or bc)"),
+            other => bail!("unknown algorithm `{other}` (expected ppo, sac or bc)"),
         }
     }
 }

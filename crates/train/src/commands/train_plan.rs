@@ -10,7 +10,8 @@
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use economics::TaskConfig;
-use policies::{Checkpoint, DeviceChoice, PpoConfig, PpoRunConfig};
+use envs::Space;
+use policies::{Checkpoint, DeviceChoice, PpoConfig, PpoRunConfig, SacConfig, SacRunConfig};
 use runs::{RunDir, StagedRunDir};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -121,8 +122,10 @@ pub(crate) enum Folder {
 pub(crate) enum Plan {
     /// PPO on a classic-control env.
     Classic(Box<ClassicPlan>),
-    /// PPO or BC on a labour task.
+    /// PPO, SAC or BC on a labour task.
     Task(Box<TaskPlan>),
+    /// SAC on a classic-control env.
+    Sac(Box<SacPlan>),
 }
 
 /// A classic-control run, resolved.
@@ -139,6 +142,8 @@ pub(crate) struct TaskPlan {
     pub(crate) config: TaskConfig,
     pub(crate) options: TaskRunOptions,
     pub(crate) ppo: PpoConfig,
+    /// The `sac:` section, completed, when the algorithm is `sac`.
+    pub(crate) sac: Option<SacConfig>,
     pub(crate) yaml: String,
     pub(crate) folder: Folder,
     pub(crate) extend_to: Option<u64>,
@@ -161,6 +166,13 @@ fn fresh_plan(args: &TrainArgs, device: DeviceChoice) -> Result<Plan> {
         .config
         .as_deref()
         .context("--config FILE is required (or --resume RUN_DIR)")?;
+    if wants_sac(args, config_path)? {
+        return Ok(Plan::Sac(Box::new(fresh_sac_plan(
+            args,
+            device,
+            config_path,
+        )?)));
+    }
     let source = load_run_config(config_path)?;
     let algorithm = match &source {
         RunSource::Classic(_) => args.check_algorithm()?,
@@ -316,13 +328,15 @@ fn resume_plan(args: &TrainArgs) -> Result<Plan> {
     upgrade_run_config(&run)?;
     let text = std::fs::read_to_string(run.config_path())?;
     if TaskConfig::is_task_config_text(&text) {
+        let plan = resume_task_plan(run, args.total_steps)?;
         if let Some(a) = &args.algorithm {
-            ensure!(a == "ppo", "--resume: the run was trained with ppo");
+            let trained = &plan.options.algorithm;
+            ensure!(a == trained, "--resume: the run was trained with {trained}");
         }
-        return Ok(Plan::Task(Box::new(resume_task_plan(
-            run,
-            args.total_steps,
-        )?)));
+        return Ok(Plan::Task(Box::new(plan)));
+    }
+    if is_sac_run(&text)? {
+        return Ok(Plan::Sac(Box::new(resume_sac_plan(args, run)?)));
     }
     let resolved: ResolvedConfig = run.load_config()?;
     if let Some(a) = &args.algorithm {
@@ -437,15 +451,16 @@ fn fresh_task_plan(
     let file = path.display().to_string();
     let algorithm = match args.algorithm.as_deref().unwrap_or("ppo") {
         "ppo" => "ppo",
+        "sac" => "sac",
         "bc" => "bc",
-        other => bail!("unknown algorithm `{other}` (expected ppo or bc)"),
+        other => bail!("unknown algorithm `{other}` (expected ppo, sac or bc)"),
     };
     ensure!(
         algorithm == "ppo" || args.init_from.is_none(),
-        "--init-from starts PPO from a checkpoint; --algorithm bc trains from demonstrations"
+        "--init-from starts PPO from a checkpoint; --algorithm {algorithm} takes none"
     );
     ensure!(
-        algorithm == "ppo" || args.episodes.is_none(),
+        algorithm != "bc" || args.episodes.is_none(),
         "--episodes stops an RL run after that many training episodes; --algorithm bc runs \
          its DAgger rounds (--dagger-rounds)"
     );
@@ -507,7 +522,21 @@ fn fresh_task_plan(
     let text = serde_saphyr::to_string(&config).context("writing the resolved config")?;
     config = TaskConfig::from_yaml_str(&text, RESOLVED).map_err(|e| anyhow!("{e}"))?;
 
-    let ppo = PpoConfig::for_task(&config, &file).with_context(|| format!("{file}: ppo"))?;
+    // A SAC run neither reads nor completes the `ppo:` section.
+    let (ppo, sac) = match algorithm {
+        "sac" => (
+            PpoConfig::default(),
+            Some(SacConfig::for_task(&config, &file).map_err(|e| anyhow!("{e}"))?),
+        ),
+        _ => (
+            PpoConfig::for_task(&config, &file).with_context(|| format!("{file}: ppo"))?,
+            None,
+        ),
+    };
+    // Steps per update (PPO) or iteration (SAC).
+    let iteration_steps = sac
+        .as_ref()
+        .map_or(ppo.batch_size() as u64, |s| s.steps_per_iteration);
 
     let eval_every_updates = match args.eval_every {
         Some(0) => bail!("--eval-every must be at least 1"),
@@ -515,7 +544,7 @@ fn fresh_task_plan(
         None => config
             .training
             .eval_interval
-            .div_ceil(ppo.batch_size() as u64)
+            .div_ceil(iteration_steps)
             .max(1),
     };
     ensure!(
@@ -554,7 +583,10 @@ fn fresh_task_plan(
         demo_episodes: args.demo_episodes,
         demo_skill: args.demo_skill,
     };
-    config.ppo = serde_json::to_value(&ppo)?;
+    match &sac {
+        Some(sac) => config.sac = serde_json::to_value(sac)?,
+        None => config.ppo = serde_json::to_value(&ppo)?,
+    }
     config.run = serde_json::to_value(&options)?;
     let yaml = serde_saphyr::to_string(&config).context("writing the resolved config")?;
     // Build one env now so a bad `env:` section fails before any folder exists.
@@ -568,6 +600,7 @@ fn fresh_task_plan(
         config,
         options,
         ppo,
+        sac,
         yaml,
         folder: Folder::Staged(staged),
         extend_to: None,
@@ -583,10 +616,15 @@ fn resume_task_plan(run: RunDir, total_steps: Option<u64>) -> Result<TaskPlan> {
     let options: TaskRunOptions =
         serde_json::from_value(config.run.clone()).map_err(|e| anyhow!("{file}: run: {e}"))?;
     let ppo = PpoConfig::from_section(&config.ppo, &file).map_err(|e| anyhow!("{e}"))?;
+    let sac = match options.algorithm.as_str() {
+        "sac" => Some(SacConfig::from_section(&config.sac, &file).map_err(|e| anyhow!("{e}"))?),
+        _ => None,
+    };
     Ok(TaskPlan {
         config,
         options,
         ppo,
+        sac,
         yaml,
         folder: Folder::Resume(run),
         extend_to: total_steps,
@@ -603,6 +641,9 @@ pub(crate) fn extend_task_run(run: &RunDir, ckpt: &Checkpoint, steps: u64) -> Re
     task.training.total_steps = steps;
     if let Some(ppo) = task.ppo.as_object_mut() {
         ppo.insert("total_timesteps".to_owned(), serde_json::Value::from(steps));
+    }
+    if let Some(sac) = task.sac.as_object_mut() {
+        sac.insert("total_timesteps".to_owned(), serde_json::Value::from(steps));
     }
     let yaml = serde_saphyr::to_string(&task)?;
     policies::write_atomic(&run.config_path(), yaml.as_bytes())?;
@@ -636,4 +677,180 @@ fn default_run_path(env_id: &str, algorithm: &str, seed: u64) -> PathBuf {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     RunDir::default_path(Path::new("runs"), env_id, algorithm, seed, secs)
+}
+
+/// A classic SAC run folder's `config.yaml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SacResolvedConfig {
+    /// Registered env id.
+    pub env_id: String,
+    /// Seed of the learner and the envs.
+    pub seed: u64,
+    /// Episodes per evaluation.
+    pub eval_episodes: usize,
+    /// SAC hyperparameters.
+    pub sac: SacConfig,
+    /// Run options.
+    pub run: RunOptions,
+}
+
+/// A classic SAC run, resolved.
+pub(crate) struct SacPlan {
+    pub(crate) resolved: SacResolvedConfig,
+    pub(crate) yaml: String,
+    pub(crate) folder: Folder,
+}
+
+/// Whether `vp train` trains SAC on the classic run config at `path`:
+/// `--algorithm sac`, or no `--algorithm` and a file with a `sac:` section
+/// but no `ppo:` one. Task configs choose in their own plan.
+fn wants_sac(args: &TrainArgs, path: &Path) -> Result<bool> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    if TaskConfig::is_task_config_text(&text) {
+        return Ok(false);
+    }
+    let section = |key: &str| text.lines().any(|l| l.starts_with(&format!("{key}:")));
+    Ok(match args.algorithm.as_deref() {
+        Some(a) => a == "sac",
+        None => section("sac") && !section("ppo"),
+    })
+}
+
+/// Whether a classic run folder's `config.yaml` text is a SAC run's.
+fn is_sac_run(text: &str) -> Result<bool> {
+    let doc: serde_json::Value =
+        serde_saphyr::from_str(text).context("the run's config.yaml is not a YAML mapping")?;
+    Ok(doc.pointer("/run/algorithm").and_then(|a| a.as_str()) == Some("sac"))
+}
+
+/// Refuses SAC on an env whose actions are not a bounded Box.
+fn check_action_space(env_id: &str) -> Result<()> {
+    let env = envs::make(env_id).map_err(|e| anyhow!("--env/env_id: {e}"))?;
+    if let Space::Discrete { n } = env.action_space() {
+        bail!(
+            "--algorithm sac needs a continuous (Box) action space; {env_id} has Discrete({n}): \
+             use --algorithm ppo"
+        );
+    }
+    policies::sac::action_scale_bias(env.action_space()).map_err(|e| anyhow!("{env_id}: {e}"))?;
+    Ok(())
+}
+
+/// Resolves a fresh classic SAC run and stages its folder.
+fn fresh_sac_plan(args: &TrainArgs, device: DeviceChoice, path: &Path) -> Result<SacPlan> {
+    if args.episodes.is_some() && args.total_steps.is_some() {
+        bail!("--episodes and --total-steps conflict: give one");
+    }
+    args.refuse_reward_overrides()?;
+    ensure!(
+        args.init_from.is_none(),
+        "--init-from starts PPO from a checkpoint; --algorithm sac takes none"
+    );
+    ensure!(
+        args.dagger_rounds.is_none(),
+        "--dagger-rounds sets behaviour cloning's DAgger rounds; it needs --algorithm bc"
+    );
+    let file = path.display().to_string();
+    let mut cfg = SacRunConfig::from_yaml_file(path).map_err(|e| anyhow!(e))?;
+    if let Some(env) = &args.env {
+        cfg.env_id.clone_from(env);
+    }
+    check_action_space(&cfg.env_id)?;
+    if let Some(seed) = args.seed {
+        cfg.seed = seed;
+    }
+    if let Some(steps) = args.total_steps {
+        cfg.sac.total_timesteps = steps;
+    }
+    if let Some(n) = args.num_envs {
+        cfg.sac.num_envs = n;
+    }
+    if let Some(n) = args.eval_episodes {
+        cfg.eval_episodes = n;
+    }
+    ensure!(cfg.eval_episodes > 0, "eval_episodes must be at least 1");
+    if args.episodes == Some(0) {
+        bail!("--episodes must be at least 1");
+    }
+    cfg.sac.validate().map_err(|e| anyhow!("{file}: {e}"))?;
+    let convergence_return = convergence_return(&cfg.env_id);
+    if args.stop_on_convergence && convergence_return.is_none() {
+        bail!(
+            "--stop-on-convergence: no convergence criterion for {}",
+            cfg.env_id
+        );
+    }
+    let eval_every = match args.eval_every {
+        Some(0) => bail!("--eval-every must be at least 1"),
+        Some(n) => n,
+        None => cfg.sac.num_iterations().div_ceil(10).max(1),
+    };
+    let resolved = SacResolvedConfig {
+        env_id: cfg.env_id.clone(),
+        seed: cfg.seed,
+        eval_episodes: cfg.eval_episodes,
+        sac: cfg.sac,
+        run: RunOptions {
+            algorithm: "sac".to_owned(),
+            device: device.to_string(),
+            eval_every,
+            max_episodes: args.episodes,
+            stop_on_convergence: args.stop_on_convergence,
+            convergence_return,
+            track_data_value: args.track_data_value,
+            enable_tiering: args.enable_tiering,
+            init_from: None,
+            source_config: file,
+        },
+    };
+    let yaml = serde_saphyr::to_string(&resolved).context("writing the resolved config")?;
+    let run_path = match &args.run_dir {
+        Some(p) => p.clone(),
+        None => default_run_path(&resolved.env_id, "sac", resolved.seed),
+    };
+    let staged = RunDir::stage(&run_path, &yaml)?;
+    Ok(SacPlan {
+        resolved,
+        yaml,
+        folder: Folder::Staged(staged),
+    })
+}
+
+/// Reopens a classic SAC run for `--resume` (the flags a resumed run
+/// refuses were checked by the caller); `--total-steps` raises the budget
+/// in its `config.yaml`.
+fn resume_sac_plan(args: &TrainArgs, run: RunDir) -> Result<SacPlan> {
+    let mut resolved: SacResolvedConfig = run.load_config()?;
+    if let Some(a) = &args.algorithm {
+        ensure!(a == "sac", "--resume: the run was trained with sac");
+    }
+    let ckpt = Checkpoint::load(&run.model_latest_path()).map_err(|e| anyhow!("--resume: {e}"))?;
+    ensure!(
+        ckpt.meta.env_id == resolved.env_id,
+        "--resume: checkpoint written for env `{}`, the run trains `{}`",
+        ckpt.meta.env_id,
+        resolved.env_id
+    );
+    if let Some(steps) = args.total_steps {
+        ensure!(
+            steps > ckpt.meta.global_step,
+            "--total-steps {steps}: the run is already at step {}",
+            ckpt.meta.global_step
+        );
+        resolved.sac.total_timesteps = steps;
+        resolved
+            .sac
+            .validate()
+            .map_err(|e| anyhow!("--total-steps: {e}"))?;
+        let yaml = serde_saphyr::to_string(&resolved)?;
+        policies::write_atomic(&run.config_path(), yaml.as_bytes())?;
+    }
+    let yaml = std::fs::read_to_string(run.config_path())?;
+    Ok(SacPlan {
+        resolved,
+        yaml,
+        folder: Folder::Resume(run),
+    })
 }

@@ -7,4 +7,5 @@ mod env_commands;
 mod env_rollout;
 mod kill_resume;
 mod train_commands;
+mod train_sac;
 mod train_task;
