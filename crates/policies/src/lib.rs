@@ -7,6 +7,10 @@
 //! - [`ObservationMask`]: observation features a learner never uses (PPO
 //!   and BC);
 //! - [`bc`]: behaviour cloning from (observation, action) demonstrations;
+//! - action chunking: [`ChunkModel`] (window in, chunk out), the
+//!   ACT-style [`ChunkHead`], the episode dataset and its windows
+//!   ([`ChunkDataset`]), the [`ChunkExecutor`] (receding horizon or
+//!   temporal ensembling) and the session learner [`TaskChunkLearner`];
 //! - [`Checkpoint`]: safetensors weights plus a JSON sidecar, written atomically;
 //! - [`DeviceChoice`] / [`run_on`]: the CPU backend by default, CUDA behind
 //!   the `cuda` feature.
@@ -18,7 +22,13 @@ mod actor_critic;
 mod adam;
 pub mod bc;
 mod checkpoint;
+mod chunk_config;
+mod chunk_dataset;
+mod chunk_executor;
+mod chunk_head;
 mod chunk_model;
+mod chunk_normalizer;
+mod chunk_policy;
 mod dagger;
 mod dagger_config;
 mod device;
@@ -39,7 +49,17 @@ pub use checkpoint::{
     CHECKPOINT_FORMAT_VERSION, Checkpoint, CheckpointMeta, CheckpointState, RngState, git_commit,
     write_atomic,
 };
+pub use chunk_config::ChunkConfig;
+pub use chunk_dataset::{ChunkDataset, ChunkWindow, record_expert_episodes};
+pub use chunk_executor::{
+    ChunkExecution, ChunkExecutor, ensemble_weights, evaluate_chunk_episodes,
+};
+pub use chunk_head::{ChunkActivation, ChunkHead, ChunkHeadConfig, ChunkLoss, ChunkMlp};
 pub use chunk_model::{ChunkModel, ChunkShape};
+pub use chunk_normalizer::{CONSTANT_FEATURE_RANGE, MinMaxNormalizer};
+pub use chunk_policy::{
+    CHUNK_ALGORITHMS, ChunkPolicy, DEMONSTRATIONS_FILE, DemoRecord, load_demonstrations,
+};
 pub use dagger::{
     Dagger, DaggerLearner, DaggerReport, DaggerRound, dagger, observation_statistics,
     record_demonstrations,
@@ -60,5 +80,6 @@ pub use ppo::{FineTuneConfig, Ppo, PpoConfig, compute_gae, nest_flat_keys};
 pub use ppo_run_config::PpoRunConfig;
 pub use ppo_update::{Control, PpoUpdate};
 pub use session::{
-    ClassicPpoLearner, DemoSummary, EVAL_SEED_OFFSET, TaskBcLearner, TaskPpoLearner,
+    ChunkRun, ClassicPpoLearner, DemoSummary, EVAL_SEED_OFFSET, TaskBcLearner, TaskChunkLearner,
+    TaskPpoLearner,
 };

@@ -233,7 +233,11 @@ impl WithBackend for EvalJob {
     fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
         let meta = &self.ckpt.meta;
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-        let model = meta.network.init::<B, _>(&device, &mut rng)?;
+        let network = meta
+            .network
+            .as_ref()
+            .ok_or_else(|| anyhow!("--policy: the checkpoint has no actor-critic network"))?;
+        let model = network.init::<B, _>(&device, &mut rng)?;
         let model = import_params(model, &self.ckpt.model_map(), &device)
             .map_err(|e| anyhow!("--policy: {e}"))?;
         let snapshot = PolicySnapshot::new(&model);
