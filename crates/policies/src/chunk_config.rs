@@ -30,6 +30,9 @@ pub struct ChunkConfig {
     pub ensemble_decay: f64,
     /// Windows per gradient step. Default 256.
     pub batch_size: usize,
+    /// Gradient steps of the run (`vp train --total-steps` overrides it).
+    /// Default 20,000.
+    pub gradient_steps: u64,
     /// Gradient steps per session iteration (one logged loss, and the
     /// unit of `--eval-every`). Default 500.
     pub steps_per_iteration: u64,
@@ -49,6 +52,7 @@ impl Default for ChunkConfig {
             temporal_ensemble: false,
             ensemble_decay: 0.01,
             batch_size: 256,
+            gradient_steps: 20_000,
             steps_per_iteration: 500,
             ignore_observations: Vec::new(),
             head: ChunkHeadConfig::default(),
@@ -74,6 +78,7 @@ impl ChunkConfig {
         );
         c.non_negative("chunk.ensemble_decay", self.ensemble_decay);
         c.at_least("chunk.batch_size", self.batch_size as u64, 1);
+        c.at_least("chunk.gradient_steps", self.gradient_steps, 1);
         c.at_least("chunk.steps_per_iteration", self.steps_per_iteration, 1);
         c.finish()?;
         self.head.validate()
@@ -110,6 +115,13 @@ impl ChunkConfig {
             horizon: self.horizon,
             action_steps: self.action_steps,
         }
+    }
+
+    /// Session iterations of the run: `gradient_steps` in blocks of
+    /// `steps_per_iteration`, the last one possibly shorter.
+    pub fn iterations(&self) -> u64 {
+        self.gradient_steps
+            .div_ceil(self.steps_per_iteration.max(1))
     }
 
     /// Steps a training chunk may run past its episode's end: `Ta − 1`.

@@ -129,6 +129,16 @@ impl ChunkHeadConfig {
         Ok(c.finish()?)
     }
 
+    /// A head config recorded as JSON (a checkpoint's model config),
+    /// parsed strictly and validated.
+    pub fn from_value(value: &serde_json::Value) -> Result<Self> {
+        let cfg: Self = serde_path_to_error::deserialize(value.clone()).map_err(|e| {
+            PolicyError::config(format!("chunk.head.{}", e.path()), e.inner().to_string())
+        })?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
     /// The learning rate of gradient step `step` (0-based): linear
     /// warm-up, then constant or a half cosine to 0.
     pub fn learning_rate_at(&self, step: u64) -> f64 {

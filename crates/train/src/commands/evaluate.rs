@@ -9,7 +9,8 @@
 //! (`RUN_DIR/config.yaml`), inside the economic reward wrapper, and its
 //! episodes are scored with that config's task economics; a classic-control
 //! run has none, so its economic fields are 0 (said on stderr; the JSON
-//! stays the same shape).
+//! stays the same shape). A chunked policy (`vp train --algorithm chunk`)
+//! is rebuilt from its checkpoint's record and run by its chunk executor.
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use burn::tensor::backend::AutodiffBackend;
@@ -17,7 +18,8 @@ use clap::Args;
 use economics::{EpisodeMetrics, TaskConfig};
 use envs::{EpisodeRecord, VecEnv};
 use policies::{
-    Checkpoint, DeviceChoice, PolicySnapshot, WithBackend, evaluate_episodes, import_params,
+    Checkpoint, ChunkHead, ChunkHeadConfig, ChunkModel, ChunkPolicy, DeviceChoice, PolicySnapshot,
+    WithBackend, evaluate_chunk_episodes, evaluate_episodes, import_params,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -232,6 +234,9 @@ impl WithBackend for EvalJob {
 
     fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
         let meta = &self.ckpt.meta;
+        if policies::CHUNK_ALGORITHMS.contains(&meta.algorithm.as_str()) {
+            return evaluate_chunked::<B>(&self, &device);
+        }
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         let network = meta
             .network
@@ -263,6 +268,58 @@ impl WithBackend for EvalJob {
         };
         Ok(records)
     }
+}
+
+/// A chunked policy (`chunk`, `diffusion`): the model rebuilt from the
+/// checkpoint's record, run by its chunk executor (receding horizon or
+/// temporal ensembling, as trained) on the run folder's task config.
+fn evaluate_chunked<B: AutodiffBackend>(
+    job: &EvalJob,
+    device: &B::Device,
+) -> Result<Vec<EpisodeRecord>> {
+    let meta = &job.ckpt.meta;
+    let path = Path::new(&meta.weights_file);
+    match meta.algorithm.as_str() {
+        "chunk" => {
+            let (model, policy) = ChunkPolicy::load_model(&job.ckpt, path, |m, shape| {
+                ChunkHead::<B>::new(ChunkHeadConfig::from_value(m)?, shape, device, 0)
+            })
+            .map_err(|e| anyhow!("--policy: {e}"))?;
+            chunk_records(job, &model, &policy)
+        }
+        other => bail!("--policy: `{other}` checkpoints cannot be evaluated by this build"),
+    }
+}
+
+/// Evaluation episodes of a chunked `model` (see [`evaluate_chunked`]).
+fn chunk_records<M: ChunkModel>(
+    job: &EvalJob,
+    model: &M,
+    policy: &ChunkPolicy,
+) -> Result<Vec<EpisodeRecord>> {
+    let meta = &job.ckpt.meta;
+    let (config, yaml) = job.task.as_ref().with_context(|| {
+        format!(
+            "--policy: a `{}` policy is evaluated on its run folder's task config \
+             (RUN_DIR/config.yaml), which was not found",
+            meta.algorithm
+        )
+    })?;
+    ensure!(
+        job.video.is_none(),
+        "--video: not available for chunked policies yet"
+    );
+    let copies = job.episodes.min(policies::MAX_EVAL_COPIES);
+    let venv = econ_venv(config, &meta.env_id, yaml, copies, 0.0)?;
+    check_spaces(&job.ckpt, venv.observation_space(), venv.action_space())?;
+    let mut executor = policy.executor(copies)?;
+    Ok(evaluate_chunk_episodes(
+        model,
+        &mut executor,
+        venv,
+        job.episodes,
+        job.seed,
+    )?)
 }
 
 /// Runs one deterministic episode on `venv` (one copy), keeping a frame

@@ -18,7 +18,8 @@ pub struct TrainArgs {
     #[arg(long)]
     pub(crate) seed: Option<u64>,
     /// Env steps to train for, summed over env copies (overrides the
-    /// config; with --resume, extends the run to this many steps).
+    /// config; with --resume, extends the run to this many steps). For
+    /// --algorithm chunk: gradient steps (overrides chunk.gradient_steps).
     #[arg(long)]
     pub(crate) total_steps: Option<u64>,
     /// Stop after this many training episodes have ended.
@@ -40,7 +41,7 @@ pub struct TrainArgs {
     /// Registered env id (overrides the config).
     #[arg(long)]
     pub(crate) env: Option<String>,
-    /// Learning algorithm: ppo or bc.
+    /// Learning algorithm: ppo, bc or chunk.
     #[arg(long)]
     pub(crate) algorithm: Option<String>,
     /// Parallel env copies (overrides ppo.num_envs).
@@ -77,10 +78,10 @@ pub struct TrainArgs {
     /// Start the network from this checkpoint's weights (same env).
     #[arg(long, value_name = "CHECKPOINT")]
     pub(crate) init_from: Option<PathBuf>,
-    /// Expert episodes recorded for --algorithm bc (task configs).
+    /// Expert episodes recorded for --algorithm bc or chunk (task configs).
     #[arg(long, default_value_t = 5)]
     pub(crate) demo_episodes: u64,
-    /// Skill of the scripted expert for --algorithm bc, in [0, 1].
+    /// Skill of the scripted expert for --algorithm bc or chunk, in [0, 1].
     #[arg(long, default_value_t = 1.0)]
     pub(crate) demo_skill: f64,
     /// DAgger rounds for --algorithm bc (overrides bc.dagger.rounds).
@@ -123,12 +124,12 @@ impl TrainArgs {
                 "--dagger-rounds sets behaviour cloning's DAgger rounds; it needs --algorithm bc"
             ),
             "ppo" => Ok("ppo".to_owned()),
-            "bc" => bail!(
-                "--algorithm bc needs demonstrations: `vp train` clones the scripted expert of a \
+            a @ ("bc" | "chunk") => bail!(
+                "--algorithm {a} needs demonstrations: `vp train` clones the scripted expert of a \
                  task config ({}); classic-control envs have none",
                 envs::labour_task_ids().join(", ")
             ),
-            other => bail!("unknown algorithm `{other}` (expected ppo or bc)"),
+            other => bail!("unknown algorithm `{other}` (expected ppo, bc or chunk)"),
         }
     }
 }

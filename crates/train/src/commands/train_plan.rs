@@ -10,7 +10,7 @@
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use economics::TaskConfig;
-use policies::{Checkpoint, DeviceChoice, PpoConfig, PpoRunConfig};
+use policies::{Checkpoint, ChunkConfig, DeviceChoice, PpoConfig, PpoRunConfig};
 use runs::{RunDir, StagedRunDir};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -316,13 +316,15 @@ fn resume_plan(args: &TrainArgs) -> Result<Plan> {
     upgrade_run_config(&run)?;
     let text = std::fs::read_to_string(run.config_path())?;
     if TaskConfig::is_task_config_text(&text) {
+        let plan = resume_task_plan(run, args.total_steps)?;
         if let Some(a) = &args.algorithm {
-            ensure!(a == "ppo", "--resume: the run was trained with ppo");
+            ensure!(
+                *a == plan.options.algorithm,
+                "--resume: the run was trained with {}",
+                plan.options.algorithm
+            );
         }
-        return Ok(Plan::Task(Box::new(resume_task_plan(
-            run,
-            args.total_steps,
-        )?)));
+        return Ok(Plan::Task(Box::new(plan)));
     }
     let resolved: ResolvedConfig = run.load_config()?;
     if let Some(a) = &args.algorithm {
@@ -438,16 +440,24 @@ fn fresh_task_plan(
     let algorithm = match args.algorithm.as_deref().unwrap_or("ppo") {
         "ppo" => "ppo",
         "bc" => "bc",
-        other => bail!("unknown algorithm `{other}` (expected ppo or bc)"),
+        "chunk" => "chunk",
+        other => bail!("unknown algorithm `{other}` (expected ppo, bc or chunk)"),
     };
+    let chunked = algorithm == "chunk";
     ensure!(
         algorithm == "ppo" || args.init_from.is_none(),
-        "--init-from starts PPO from a checkpoint; --algorithm bc trains from demonstrations"
+        "--init-from starts PPO from a checkpoint; --algorithm {algorithm} trains from \
+         demonstrations"
     );
     ensure!(
-        algorithm == "ppo" || args.episodes.is_none(),
+        algorithm != "bc" || args.episodes.is_none(),
         "--episodes stops an RL run after that many training episodes; --algorithm bc runs \
          its DAgger rounds (--dagger-rounds)"
+    );
+    ensure!(
+        !chunked || args.episodes.is_none(),
+        "--episodes stops an RL run after that many training episodes; --algorithm {algorithm} \
+         trains offline for --total-steps gradient steps"
     );
     ensure!(
         args.demo_episodes >= 1,
@@ -472,8 +482,12 @@ fn fresh_task_plan(
     if let Some(seed) = args.seed {
         config.training.seed = seed;
     }
-    if let Some(steps) = args.total_steps {
-        config.training.total_steps = steps;
+    match args.total_steps {
+        // Offline learners count gradient steps, in their own section.
+        Some(steps) if chunked => set_section_key(&mut config.chunk, "gradient_steps", steps)
+            .with_context(|| format!("{file}: chunk"))?,
+        Some(steps) => config.training.total_steps = steps,
+        None => {}
     }
     if let Some(n) = args.num_envs {
         config.training.num_envs = n as u64;
@@ -509,14 +523,24 @@ fn fresh_task_plan(
 
     let ppo = PpoConfig::for_task(&config, &file).with_context(|| format!("{file}: ppo"))?;
 
+    // A bad chunk: section fails here, before any folder exists.
+    let chunk = if chunked {
+        Some(ChunkConfig::from_section(&config.chunk, &file)?)
+    } else {
+        None
+    };
     let eval_every_updates = match args.eval_every {
         Some(0) => bail!("--eval-every must be at least 1"),
         Some(n) => n,
-        None => config
-            .training
-            .eval_interval
-            .div_ceil(ppo.batch_size() as u64)
-            .max(1),
+        None => match &chunk {
+            // A tenth of the run's iterations (blocks of gradient steps).
+            Some(chunk) => chunk.iterations().div_ceil(10).max(1),
+            None => config
+                .training
+                .eval_interval
+                .div_ceil(ppo.batch_size() as u64)
+                .max(1),
+        },
     };
     ensure!(
         algorithm != "ppo" || ppo.fine_tune.anchor_coef == 0.0 || args.init_from.is_some(),
@@ -607,6 +631,31 @@ pub(crate) fn extend_task_run(run: &RunDir, ckpt: &Checkpoint, steps: u64) -> Re
     let yaml = serde_saphyr::to_string(&task)?;
     policies::write_atomic(&run.config_path(), yaml.as_bytes())?;
     ckpt.save(&run.checkpoints_dir(), "model_latest")?;
+    Ok(())
+}
+
+/// Raises a chunk run's budget of gradient steps in its `config.yaml`
+/// (`chunk.gradient_steps`); the learner records it in its next checkpoint.
+pub(crate) fn extend_chunk_run(run: &RunDir, steps: u64) -> Result<()> {
+    let text = std::fs::read_to_string(run.config_path())?;
+    let file = run.config_path().display().to_string();
+    let mut task = TaskConfig::from_yaml_str(&text, &file).map_err(|e| anyhow!("{e}"))?;
+    set_section_key(&mut task.chunk, "gradient_steps", steps)
+        .with_context(|| format!("{file}: chunk"))?;
+    let yaml = serde_saphyr::to_string(&task)?;
+    policies::write_atomic(&run.config_path(), yaml.as_bytes())?;
+    Ok(())
+}
+
+/// `key = value` in a config section (created where absent).
+fn set_section_key(section: &mut serde_json::Value, key: &str, value: u64) -> Result<()> {
+    if section.is_null() {
+        *section = serde_json::json!({});
+    }
+    section
+        .as_object_mut()
+        .context("is not a mapping")?
+        .insert(key.to_owned(), serde_json::Value::from(value));
     Ok(())
 }
 
