@@ -6,5 +6,6 @@ mod econ_metrics_wage;
 mod env_commands;
 mod env_rollout;
 mod kill_resume;
+mod train_chunk;
 mod train_commands;
 mod train_task;
