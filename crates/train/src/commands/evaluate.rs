@@ -305,13 +305,13 @@ fn chunk_records<M: ChunkModel>(
             meta.algorithm
         )
     })?;
-    ensure!(
-        job.video.is_none(),
-        "--video: not available for chunked policies yet"
-    );
     let copies = job.episodes.min(policies::MAX_EVAL_COPIES);
     let venv = econ_venv(config, &meta.env_id, yaml, copies, 0.0)?;
     check_spaces(&job.ckpt, venv.observation_space(), venv.action_space())?;
+    if let Some(path) = &job.video {
+        let venv = econ_venv(config, &meta.env_id, yaml, 1, 0.0)?;
+        record_chunk_video(model, policy, venv, job.seed, path)?;
+    }
     let mut executor = policy.executor(copies)?;
     Ok(evaluate_chunk_episodes(
         model,
@@ -320,6 +320,39 @@ fn chunk_records<M: ChunkModel>(
         job.episodes,
         job.seed,
     )?)
+}
+
+/// [`record_video`] for a chunked policy, acting through its executor.
+fn record_chunk_video<E: envs::Env, M: ChunkModel>(
+    model: &M,
+    policy: &ChunkPolicy,
+    venv: VecEnv<E>,
+    seed: u64,
+    path: &Path,
+) -> Result<()> {
+    const FRAME_EVERY_S: f64 = 0.2;
+    let mut venv = venv;
+    venv.reset(Some(seed))?;
+    let mut executor = policy.executor(1)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut action = vec![0.0f32; venv.d_action()];
+    let mut frames: Vec<envs::RgbFrame> = venv.render(0).into_iter().collect();
+    let mut next_frame_s = FRAME_EVERY_S;
+    loop {
+        executor.act(model, venv.raw_obs(), &mut rng, &mut action)?;
+        action.iter_mut().for_each(|a| *a = a.clamp(-1.0, 1.0));
+        venv.step(envs::VecAction::Continuous(&action))?;
+        if venv.done(0) {
+            break;
+        }
+        if venv.infos()[0].sim_seconds >= next_frame_s {
+            frames.extend(venv.render(0));
+            next_frame_s += FRAME_EVERY_S;
+        }
+    }
+    envs::render::write_mp4(&frames, (1.0 / FRAME_EVERY_S).round() as u32, path)
+        .with_context(|| format!("--video {}", path.display()))?;
+    Ok(())
 }
 
 /// Runs one deterministic episode on `venv` (one copy), keeping a frame
