@@ -64,8 +64,12 @@ pub struct ChunkHeadConfig {
     /// Decoupled (AdamW) weight decay per unit learning rate, on weight
     /// matrices only (not biases). Default 1e-4 (ACT's).
     pub weight_decay: f64,
-    /// Adam's moments and epsilon. Default β = (0.9, 0.999), ε = 1e-8.
-    pub adam: AdamConfig,
+    /// AdamW's first-moment decay. Default 0.9.
+    pub beta1: f64,
+    /// AdamW's second-moment decay. Default 0.999.
+    pub beta2: f64,
+    /// AdamW's denominator epsilon. Default 1e-8.
+    pub adam_eps: f64,
     /// Gradient steps of linear warm-up from 0 to `learning_rate`. Default 0.
     pub warmup_steps: u64,
     /// Gradient steps (after the warm-up) over which the learning rate
@@ -84,10 +88,9 @@ impl Default for ChunkHeadConfig {
             loss: ChunkLoss::L1,
             learning_rate: 1e-3,
             weight_decay: 1e-4,
-            adam: AdamConfig {
-                eps: 1e-8,
-                ..AdamConfig::default()
-            },
+            beta1: 0.9,
+            beta2: 0.999,
+            adam_eps: 1e-8,
             warmup_steps: 0,
             cosine_decay_steps: None,
             max_grad_norm: None,
@@ -109,17 +112,15 @@ impl ChunkHeadConfig {
         );
         c.positive("chunk.head.learning_rate", self.learning_rate);
         c.non_negative("chunk.head.weight_decay", self.weight_decay);
-        c.require(
-            (0.0..1.0).contains(&self.adam.beta1),
-            "chunk.head.adam.beta1",
-            || format!("in [0, 1), got {}", self.adam.beta1),
-        );
-        c.require(
-            (0.0..1.0).contains(&self.adam.beta2),
-            "chunk.head.adam.beta2",
-            || format!("in [0, 1), got {}", self.adam.beta2),
-        );
-        c.positive("chunk.head.adam.eps", self.adam.eps);
+        for (path, beta) in [
+            ("chunk.head.beta1", self.beta1),
+            ("chunk.head.beta2", self.beta2),
+        ] {
+            c.require((0.0..1.0).contains(&beta), path, || {
+                format!("in [0, 1), got {beta}")
+            });
+        }
+        c.positive("chunk.head.adam_eps", self.adam_eps);
         if let Some(steps) = self.cosine_decay_steps {
             c.at_least("chunk.head.cosine_decay_steps", steps, 1);
         }
@@ -276,8 +277,16 @@ impl<B: AutodiffBackend> ChunkHead<B> {
             device,
             &mut rng,
         ));
+        // Decoupled weight decay is applied here (weights only), not by Adam.
+        #[allow(clippy::needless_update)] // AdamConfig may gain fields (weight decay)
+        let adam = Adam::new(AdamConfig {
+            beta1: config.beta1,
+            beta2: config.beta2,
+            eps: config.adam_eps,
+            ..AdamConfig::default()
+        });
         Ok(Self {
-            adam: Adam::new(config.adam),
+            adam,
             config,
             shape,
             net: ChunkMlp { layers },
