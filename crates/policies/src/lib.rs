@@ -7,6 +7,8 @@
 //! - [`ObservationMask`]: observation features a learner never uses (PPO
 //!   and BC);
 //! - [`bc`]: behaviour cloning from (observation, action) demonstrations;
+//! - [`diffusion`]: the diffusion policy over action chunks
+//!   ([`DiffusionPolicy`], a [`ChunkModel`]);
 //! - [`Checkpoint`]: safetensors weights plus a JSON sidecar, written atomically;
 //! - [`DeviceChoice`] / [`run_on`]: the CPU backend by default, CUDA behind
 //!   the `cuda` feature.
@@ -22,6 +24,7 @@ mod chunk_model;
 mod dagger;
 mod dagger_config;
 mod device;
+pub mod diffusion;
 mod error;
 mod evaluation;
 mod named_tensor;
@@ -50,6 +53,10 @@ pub use device::{CpuAutodiff, CpuBackend};
 #[cfg(feature = "cuda")]
 pub use device::{CudaAutodiff, CudaBackend};
 pub use device::{DeviceChoice, WithBackend, cuda_driver_present, run_on};
+pub use diffusion::{
+    ConditionalUnet1d, ConditionalUnet1dConfig, DiffusionConfig, DiffusionPolicy, Ema, LrSchedule,
+    NoiseSchedule, PAPER_DOWN_DIMS,
+};
 pub use error::{PolicyError, Result};
 pub(crate) use evaluation::action_bounds;
 pub use evaluation::{MAX_EVAL_COPIES, evaluate_episodes, evaluate_policy};
