@@ -11,6 +11,8 @@
 //!   ACT-style [`ChunkHead`], the episode dataset and its windows
 //!   ([`ChunkDataset`]), the [`ChunkExecutor`] (receding horizon or
 //!   temporal ensembling) and the session learner [`TaskChunkLearner`];
+//! - [`diffusion`]: the diffusion policy over action chunks
+//!   ([`DiffusionPolicy`], a [`ChunkModel`]);
 //! - [`Checkpoint`]: safetensors weights plus a JSON sidecar, written atomically;
 //! - [`DeviceChoice`] / [`run_on`]: the CPU backend by default, CUDA behind
 //!   the `cuda` feature.
@@ -32,6 +34,7 @@ mod chunk_policy;
 mod dagger;
 mod dagger_config;
 mod device;
+pub mod diffusion;
 mod error;
 mod evaluation;
 mod named_tensor;
@@ -70,6 +73,10 @@ pub use device::{CpuAutodiff, CpuBackend};
 #[cfg(feature = "cuda")]
 pub use device::{CudaAutodiff, CudaBackend};
 pub use device::{DeviceChoice, WithBackend, cuda_driver_present, run_on};
+pub use diffusion::{
+    ConditionalUnet1d, ConditionalUnet1dConfig, DiffusionConfig, DiffusionPolicy, Ema, LrSchedule,
+    NoiseSchedule, PAPER_DOWN_DIMS,
+};
 pub use error::{PolicyError, Result};
 pub(crate) use evaluation::action_bounds;
 pub use evaluation::{MAX_EVAL_COPIES, evaluate_episodes, evaluate_policy};

@@ -18,8 +18,9 @@ use clap::Args;
 use economics::{EpisodeMetrics, TaskConfig};
 use envs::{EpisodeRecord, VecEnv};
 use policies::{
-    Checkpoint, ChunkHead, ChunkHeadConfig, ChunkModel, ChunkPolicy, DeviceChoice, PolicySnapshot,
-    WithBackend, evaluate_chunk_episodes, evaluate_episodes, import_params,
+    Checkpoint, ChunkHead, ChunkHeadConfig, ChunkModel, ChunkPolicy, DeviceChoice, DiffusionConfig,
+    DiffusionPolicy, PolicySnapshot, WithBackend, evaluate_chunk_episodes, evaluate_episodes,
+    import_params,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -283,6 +284,16 @@ fn evaluate_chunked<B: AutodiffBackend>(
         "chunk" => {
             let (model, policy) = ChunkPolicy::load_model(&job.ckpt, path, |m, shape| {
                 ChunkHead::<B>::new(ChunkHeadConfig::from_value(m)?, shape, device, 0)
+            })
+            .map_err(|e| anyhow!("--policy: {e}"))?;
+            chunk_records(job, &model, &policy)
+        }
+        "diffusion" => {
+            let (model, policy) = ChunkPolicy::load_model(&job.ckpt, path, |m, shape| {
+                let config: DiffusionConfig = serde_json::from_value(m.clone()).map_err(|e| {
+                    policies::PolicyError::Dataset(format!("diffusion config: {e}"))
+                })?;
+                DiffusionPolicy::<B>::new(config, shape, device, 0)
             })
             .map_err(|e| anyhow!("--policy: {e}"))?;
             chunk_records(job, &model, &policy)

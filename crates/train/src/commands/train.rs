@@ -19,8 +19,8 @@ use anyhow::{Context, Result, anyhow};
 use burn::tensor::backend::AutodiffBackend;
 use policies::{
     Checkpoint, ChunkConfig, ChunkHead, ChunkHeadConfig, ChunkModel, ChunkRun, ChunkShape,
-    ClassicPpoLearner, Ppo, TaskBcLearner, TaskChunkLearner, TaskPpoLearner, WithBackend,
-    import_params,
+    ClassicPpoLearner, DiffusionConfig, DiffusionPolicy, Ppo, TaskBcLearner, TaskChunkLearner,
+    TaskPpoLearner, WithBackend, import_params,
 };
 use runs::{
     BestBy, Convergence, EvalSummary, Iteration, Reporter, Session, SessionConfig, SessionEnd,
@@ -32,7 +32,8 @@ use std::process::ExitCode;
 
 use super::train_args::TrainArgs;
 use super::train_plan::{
-    ClassicPlan, Folder, Plan, TaskPlan, extend_checkpoint, extend_chunk_run, extend_task_run,
+    ClassicPlan, Folder, Plan, TaskPlan, diffusion_chunk_config, extend_checkpoint,
+    extend_chunk_run, extend_task_run,
 };
 use crate::out::outln;
 use crate::progress::Progress;
@@ -130,6 +131,9 @@ impl WithBackend for TaskPlan {
         }
         if self.options.algorithm == "chunk" {
             return run_chunk::<B>(self, &device);
+        }
+        if self.options.algorithm == "diffusion" {
+            return run_diffusion::<B>(self, &device);
         }
         let TaskPlan {
             config,
@@ -309,6 +313,20 @@ fn run_chunk<B: AutodiffBackend>(plan: TaskPlan, device: &B::Device) -> Result<E
     };
     let head = serde_json::to_value(&chunk.head)?;
     run_chunked(plan, chunk, head, build)
+}
+
+/// `--algorithm diffusion`: the diffusion policy of `diffusion:`, on the
+/// windows and execution of `chunk:` (batch and budget from `diffusion:`).
+fn run_diffusion<B: AutodiffBackend>(plan: TaskPlan, device: &B::Device) -> Result<ExitCode> {
+    let file = plan.options.source_config.clone();
+    let (chunk, diffusion) = diffusion_chunk_config(&plan.config, &file)?;
+    let seed = plan.config.training.seed;
+    let build = |model: &serde_json::Value, shape: ChunkShape| {
+        let config: DiffusionConfig = serde_json::from_value(model.clone())
+            .map_err(|e| policies::PolicyError::Dataset(format!("diffusion config: {e}")))?;
+        DiffusionPolicy::<B>::new(config, shape, device, seed)
+    };
+    run_chunked(plan, chunk, serde_json::to_value(&diffusion)?, build)
 }
 
 /// A chunked policy (`--algorithm chunk`, `diffusion`) learnt offline:

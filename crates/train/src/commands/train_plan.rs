@@ -10,7 +10,7 @@
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use economics::TaskConfig;
-use policies::{Checkpoint, ChunkConfig, DeviceChoice, PpoConfig, PpoRunConfig};
+use policies::{Checkpoint, ChunkConfig, DeviceChoice, DiffusionConfig, PpoConfig, PpoRunConfig};
 use runs::{RunDir, StagedRunDir};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -441,9 +441,10 @@ fn fresh_task_plan(
         "ppo" => "ppo",
         "bc" => "bc",
         "chunk" => "chunk",
-        other => bail!("unknown algorithm `{other}` (expected ppo, bc or chunk)"),
+        "diffusion" => "diffusion",
+        other => bail!("unknown algorithm `{other}` (expected ppo, bc, chunk or diffusion)"),
     };
-    let chunked = algorithm == "chunk";
+    let chunked = algorithm == "chunk" || algorithm == "diffusion";
     ensure!(
         algorithm == "ppo" || args.init_from.is_none(),
         "--init-from starts PPO from a checkpoint; --algorithm {algorithm} trains from \
@@ -523,11 +524,24 @@ fn fresh_task_plan(
 
     let ppo = PpoConfig::for_task(&config, &file).with_context(|| format!("{file}: ppo"))?;
 
-    // A bad chunk: section fails here, before any folder exists.
-    let chunk = if chunked {
-        Some(ChunkConfig::from_section(&config.chunk, &file)?)
-    } else {
-        None
+    // A bad chunk: (or diffusion:) section fails here, before any folder
+    // exists. A diffusion run's budget is diffusion.total_gradient_steps
+    // unless --total-steps says otherwise; the resolved config records it.
+    let chunk = match algorithm {
+        "chunk" => Some(ChunkConfig::from_section(&config.chunk, &file)?),
+        "diffusion" => {
+            let (_, diffusion) = diffusion_chunk_config(&config, &file)?;
+            if args.total_steps.is_none() {
+                set_section_key(
+                    &mut config.chunk,
+                    "gradient_steps",
+                    diffusion.total_gradient_steps,
+                )
+                .with_context(|| format!("{file}: chunk"))?;
+            }
+            Some(diffusion_chunk_config(&config, &file)?.0)
+        }
+        _ => None,
     };
     let eval_every_updates = match args.eval_every {
         Some(0) => bail!("--eval-every must be at least 1"),
@@ -632,6 +646,27 @@ pub(crate) fn extend_task_run(run: &RunDir, ckpt: &Checkpoint, steps: u64) -> Re
     policies::write_atomic(&run.config_path(), yaml.as_bytes())?;
     ckpt.save(&run.checkpoints_dir(), "model_latest")?;
     Ok(())
+}
+
+/// The `diffusion:` section of a task config, parsed strictly and
+/// validated, and the learner's chunk settings for it: the `chunk:`
+/// section's windows, execution and budget (`gradient_steps`) with the
+/// diffusion section's batch size.
+pub(crate) fn diffusion_chunk_config(
+    config: &TaskConfig,
+    file: &str,
+) -> Result<(ChunkConfig, DiffusionConfig)> {
+    let section = if config.diffusion.is_null() {
+        serde_json::json!({})
+    } else {
+        config.diffusion.clone()
+    };
+    let diffusion: DiffusionConfig =
+        serde_json::from_value(section).map_err(|e| anyhow!("{file}: diffusion: {e}"))?;
+    diffusion.validate().map_err(|e| anyhow!("{file}: {e}"))?;
+    let mut chunk = ChunkConfig::from_section(&config.chunk, file)?;
+    chunk.batch_size = diffusion.batch_size;
+    Ok((chunk, diffusion))
 }
 
 /// Raises a chunk run's budget of gradient steps in its `config.yaml`
