@@ -6,6 +6,8 @@
 //! burn's own clipping works per tensor, and its optimizer state is keyed
 //! by random `ParamId`s; naming it by path makes the state a plain list of
 //! named tensors that a checkpoint can store and a new process can load.
+//! With `weight_decay > 0` it is `torch.optim.AdamW` (decoupled decay), as
+//! the diffusion policy trains.
 //!
 //! The moments of all parameters live in two flat vectors (gradients
 //! concatenated in visit order), so a step costs a few ops on one vector
@@ -35,6 +37,11 @@ pub struct AdamConfig {
     /// Added to the denominator. Default 1e-5 (CleanRL's PPO value).
     #[serde(default = "default_eps")]
     pub eps: f64,
+    /// Decoupled weight decay (PyTorch's `AdamW`): each step first scales
+    /// every parameter with a gradient by `1 − lr · weight_decay`. Default 0
+    /// (plain Adam).
+    #[serde(default)]
+    pub weight_decay: f64,
 }
 
 fn default_beta1() -> f64 {
@@ -53,6 +60,7 @@ impl Default for AdamConfig {
             beta1: default_beta1(),
             beta2: default_beta2(),
             eps: default_eps(),
+            weight_decay: 0.0,
         }
     }
 }
@@ -180,6 +188,7 @@ impl<B: Backend> Adam<B> {
         let mut apply = ApplyDelta {
             layout: &self.layout,
             delta,
+            keep: 1.0 - lr * cfg.weight_decay,
             next: 0,
             offset: 0,
             index: 0,
@@ -354,10 +363,13 @@ impl<AB: AutodiffBackend> ModuleVisitor<AB> for PathsOf<'_> {
     }
 }
 
-/// Subtracts each parameter's slice of the flat Adam step.
+/// Subtracts each parameter's slice of the flat Adam step, after scaling
+/// the parameter by `keep` (decoupled weight decay).
 struct ApplyDelta<'a, B: Backend> {
     layout: &'a [Slot],
     delta: Tensor<B, 1>, // [Σ numel]
+    /// `1 − lr · weight_decay`.
+    keep: f64,
     /// Next slot of `layout`.
     next: usize,
     /// Its offset in `delta`.
@@ -384,11 +396,66 @@ impl<AB: AutodiffBackend> ModuleMapper<AB> for ApplyDelta<'_, AB::InnerBackend> 
             self.delta.clone().slice(r)
         };
         let require_grad = tensor.is_require_grad();
-        let inner = tensor.inner() - delta.reshape(shape);
+        let inner = if self.keep == 1.0 {
+            tensor.inner()
+        } else {
+            tensor.inner().mul_scalar(self.keep)
+        };
+        let inner = inner - delta.reshape(shape);
         let mut new = Tensor::<AB, D>::from_inner(inner);
         if require_grad {
             new = new.require_grad();
         }
         Param::from_mapped_value(id, new, mapper)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CpuAutodiff;
+    use burn::nn::{Linear, LinearConfig};
+
+    /// One step on `y = sum(x W + b)` at `x = 1`, so every gradient is 1.
+    fn one_step(weight_decay: f64) -> (Vec<f32>, Vec<f32>) {
+        let device = Default::default();
+        let model: Linear<CpuAutodiff> = LinearConfig::new(2, 2).init(&device);
+        let before = model
+            .weight
+            .val()
+            .into_data()
+            .into_vec::<f32>()
+            .expect("f32");
+        let loss = model
+            .forward(Tensor::<CpuAutodiff, 2>::ones([1, 2], &device))
+            .sum();
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        let mut adam = Adam::<crate::CpuBackend>::new(AdamConfig {
+            weight_decay,
+            ..AdamConfig::default()
+        });
+        let (model, _) = adam.step(0.1, model, grads, None);
+        let after = model
+            .weight
+            .val()
+            .into_data()
+            .into_vec::<f32>()
+            .expect("f32");
+        (before, after)
+    }
+
+    #[test]
+    fn adamw_decays_weights_before_the_adam_step() {
+        let (w0, plain) = one_step(0.0);
+        let (w0_again, decayed) = one_step(0.5);
+        // Step 1 of Adam with g = 1: Δ = lr · g / (|g| + eps) ≈ lr.
+        for (w, p) in w0.iter().zip(&plain) {
+            assert!((p - (w - 0.1)).abs() < 1e-5, "{p} vs {w}");
+        }
+        // AdamW: w (1 − lr · wd) − Δ; the init is random, so compare each
+        // run against its own start.
+        for (w, d) in w0_again.iter().zip(&decayed) {
+            assert!((d - (w * (1.0 - 0.05) - 0.1)).abs() < 1e-5, "{d} vs {w}");
+        }
     }
 }

@@ -89,7 +89,7 @@ impl RngState {
 pub struct CheckpointMeta {
     /// [`CHECKPOINT_FORMAT_VERSION`] at writing time.
     pub format_version: u32,
-    /// `ppo` or `bc`.
+    /// `ppo`, `bc`, `chunk` or `diffusion`.
     pub algorithm: String,
     /// The algorithm's config, as it serialises.
     pub config: serde_json::Value,
@@ -99,8 +99,10 @@ pub struct CheckpointMeta {
     pub observation_space: Space,
     /// Action space of the env.
     pub action_space: Space,
-    /// Shape of the network.
-    pub network: ActorCriticConfig,
+    /// Shape of the actor-critic network (PPO and BC); `None` for the
+    /// chunked policies, whose model config is in `config`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<ActorCriticConfig>,
     /// Env steps taken (summed over copies).
     pub global_step: u64,
     /// Updates done.
@@ -147,7 +149,7 @@ pub struct CheckpointFile {
 /// file's name, length and checksum.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckpointState {
-    /// `ppo` or `bc`.
+    /// `ppo`, `bc`, `chunk` or `diffusion`.
     pub algorithm: String,
     /// The algorithm's config, as it serialises.
     pub config: serde_json::Value,
@@ -157,9 +159,11 @@ pub struct CheckpointState {
     pub observation_space: Space,
     /// Action space of the env.
     pub action_space: Space,
-    /// Shape of the network.
-    pub network: ActorCriticConfig,
-    /// Env steps taken (summed over copies; pairs seen, for BC).
+    /// Shape of the actor-critic network (PPO and BC); `None` for the
+    /// chunked policies, whose model config is in `config`.
+    pub network: Option<ActorCriticConfig>,
+    /// Env steps taken (summed over copies; pairs seen, for BC; gradient
+    /// steps, for the chunked policies).
     pub global_step: u64,
     /// Updates done (DAgger rounds, for BC).
     pub update: u64,
@@ -549,7 +553,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// FNV-1a, 64-bit.
-fn fnv1a64(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in bytes {
         h ^= u64::from(b);

@@ -64,6 +64,12 @@ pub trait ChunkModel {
     /// Gradient steps taken so far (drives the schedules).
     fn gradient_steps(&self) -> u64;
 
+    /// The learning rate of the next gradient step, where the model has
+    /// one to report (logged as `charts/learning_rate`).
+    fn learning_rate(&self) -> Option<f64> {
+        None
+    }
+
     /// Everything an exact resume needs: weights, averaged weights,
     /// optimizer moments and the step, as named host tensors.
     fn export_state(&self) -> Vec<NamedTensor>;

@@ -9,6 +9,12 @@
 //! - [`ObservationMask`]: observation features a learner never uses (PPO
 //!   and BC);
 //! - [`bc`]: behaviour cloning from (observation, action) demonstrations;
+//! - action chunking: [`ChunkModel`] (window in, chunk out), the
+//!   ACT-style [`ChunkHead`], the episode dataset and its windows
+//!   ([`ChunkDataset`]), the [`ChunkExecutor`] (receding horizon or
+//!   temporal ensembling) and the session learner [`TaskChunkLearner`];
+//! - [`diffusion`]: the diffusion policy over action chunks
+//!   ([`DiffusionPolicy`], a [`ChunkModel`]);
 //! - [`Checkpoint`]: safetensors weights plus a JSON sidecar, written atomically;
 //! - [`DeviceChoice`] / [`run_on`]: the CPU backend by default, CUDA behind
 //!   the `cuda` feature.
@@ -20,10 +26,17 @@ mod actor_critic;
 mod adam;
 pub mod bc;
 mod checkpoint;
+mod chunk_config;
+mod chunk_dataset;
+mod chunk_executor;
+mod chunk_head;
 mod chunk_model;
+mod chunk_normalizer;
+mod chunk_policy;
 mod dagger;
 mod dagger_config;
 mod device;
+pub mod diffusion;
 mod error;
 mod evaluation;
 mod named_tensor;
@@ -47,7 +60,17 @@ pub use checkpoint::{
     CHECKPOINT_FORMAT_VERSION, Checkpoint, CheckpointFile, CheckpointMeta, CheckpointState,
     RngState, git_commit, write_atomic,
 };
+pub use chunk_config::ChunkConfig;
+pub use chunk_dataset::{ChunkDataset, ChunkWindow, record_expert_episodes};
+pub use chunk_executor::{
+    ChunkExecution, ChunkExecutor, ensemble_weights, evaluate_chunk_episodes,
+};
+pub use chunk_head::{ChunkActivation, ChunkHead, ChunkHeadConfig, ChunkLoss, ChunkMlp};
 pub use chunk_model::{ChunkModel, ChunkShape};
+pub use chunk_normalizer::{CONSTANT_FEATURE_RANGE, MinMaxNormalizer};
+pub use chunk_policy::{
+    CHUNK_ALGORITHMS, ChunkPolicy, DEMONSTRATIONS_FILE, DemoRecord, load_demonstrations,
+};
 pub use dagger::{
     Dagger, DaggerLearner, DaggerReport, DaggerRound, dagger, observation_statistics,
     record_demonstrations,
@@ -58,6 +81,10 @@ pub use device::{CpuAutodiff, CpuBackend};
 #[cfg(feature = "cuda")]
 pub use device::{CudaAutodiff, CudaBackend};
 pub use device::{DeviceChoice, WithBackend, cuda_driver_present, run_on};
+pub use diffusion::{
+    ConditionalUnet1d, ConditionalUnet1dConfig, DiffusionConfig, DiffusionPolicy, Ema, LrSchedule,
+    NoiseSchedule, PAPER_DOWN_DIMS,
+};
 pub use error::{PolicyError, Result};
 pub(crate) use evaluation::action_bounds;
 pub use evaluation::{DeterministicPolicy, MAX_EVAL_COPIES, evaluate_episodes, evaluate_policy};
@@ -74,5 +101,6 @@ pub use sac_iteration::SacIteration;
 pub use sac_policy::SacPolicy;
 pub use sac_run_config::SacRunConfig;
 pub use session::{
-    ClassicPpoLearner, DemoSummary, EVAL_SEED_OFFSET, SacLearner, TaskBcLearner, TaskPpoLearner,
+    ChunkRun, ClassicPpoLearner, DemoSummary, EVAL_SEED_OFFSET, SacLearner, TaskBcLearner,
+    TaskChunkLearner, TaskPpoLearner,
 };

@@ -113,7 +113,7 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
                 env_id: self.env_id.clone(),
                 observation_space: self.venv.observation_space().clone(),
                 action_space: self.venv.action_space().clone(),
-                network: self.network.clone(),
+                network: Some(self.network.clone()),
                 global_step: self.global_step,
                 update: self.update,
                 normalization: self.venv.normalization_state(),
@@ -158,7 +158,7 @@ impl<B: AutodiffBackend, E: Env> Ppo<B, E> {
             PolicyError::CheckpointMismatch { reason, .. } => mismatch(reason),
             other => other,
         })?;
-        if ckpt.meta.network != run.network {
+        if ckpt.meta.network.as_ref() != Some(&run.network) {
             return Err(mismatch(format!(
                 "network {:?} differs from {:?}",
                 ckpt.meta.network, run.network

@@ -175,7 +175,7 @@ impl<B: AutodiffBackend, E: Env> Sac<B, E> {
                 env_id: self.env_id.clone(),
                 observation_space: self.venv.observation_space().clone(),
                 action_space: self.venv.action_space().clone(),
-                network: network_shape(self.network),
+                network: Some(network_shape(self.network)),
                 global_step: self.global_step,
                 update: self.iteration,
                 normalization: self.venv.normalization_state(),
@@ -239,7 +239,7 @@ impl<B: AutodiffBackend, E: Env> Sac<B, E> {
             PolicyError::CheckpointMismatch { reason, .. } => mismatch(reason),
             other => other,
         })?;
-        if ckpt.meta.network != network_shape(run.network) {
+        if ckpt.meta.network != Some(network_shape(run.network)) {
             return Err(mismatch(format!(
                 "network {:?} differs from {:?}",
                 ckpt.meta.network,
@@ -388,9 +388,17 @@ pub fn sac_policy_of<BI: burn::tensor::backend::Backend>(
     device: &BI::Device,
 ) -> Result<SacPolicy<BI>> {
     let config = checkpoint_config(ckpt, path)?;
+    let shape = ckpt
+        .meta
+        .network
+        .as_ref()
+        .ok_or_else(|| PolicyError::CheckpointMismatch {
+            path: path.to_path_buf(),
+            reason: "a SAC checkpoint without its network sizes".to_owned(),
+        })?;
     let network = SacNetworkConfig {
-        d_obs: ckpt.meta.network.d_obs,
-        d_action: ckpt.meta.network.d_action,
+        d_obs: shape.d_obs,
+        d_action: shape.d_action,
         d_hidden: config.d_hidden,
     };
     let (scale, bias) = super::action_scale_bias(&ckpt.meta.action_space)?;

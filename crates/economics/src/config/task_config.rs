@@ -19,8 +19,8 @@ use yaml_config::ConfigSource;
 /// A task config: `task` is required; `reward`, `convergence`,
 /// `data_valuation`, `pricing` and `training` fall back to their documented
 /// defaults when absent. Any other top-level key is an error, except `env`,
-/// `ppo`, `bc` and `run`, which belong to the envs, policies and train
-/// crates: they are kept
+/// `ppo`, `bc`, `chunk`, `diffusion` and `run`, which belong to the envs,
+/// policies and train crates: they are kept
 /// verbatim here (as JSON values) and parsed by their owners from the same
 /// file with [`ConfigSource::parse_section`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,6 +56,15 @@ pub struct TaskConfig {
     /// SAC hyperparameters, owned and checked by the policies crate.
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub sac: serde_json::Value,
+    /// Action-chunking hyperparameters (the chunk head, and the windows
+    /// and execution the diffusion policy shares), owned and checked by
+    /// the policies crate.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub chunk: serde_json::Value,
+    /// Diffusion-policy hyperparameters, owned and checked by the policies
+    /// crate.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub diffusion: serde_json::Value,
     /// Run options `vp train` records in a run folder's resolved config
     /// (device, evaluation cadence, flags), owned by the train crate.
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]

@@ -1,17 +1,20 @@
 //! The learners of this crate as [`runs::Learner`]s, so that one
 //! [`runs::Session`] drives every training run: PPO on a classic-control
 //! env, PPO on a labour task under the economic reward, behaviour
-//! cloning of a task's scripted expert with DAgger rounds, and SAC on
-//! either kind of env.
+//! cloning of a task's scripted expert with DAgger rounds, SAC on either
+//! kind of env, and chunked policies (chunk head, diffusion) learnt
+//! offline from a task's expert episodes.
 
 mod classic_ppo_learner;
 mod sac_learner;
 mod task_bc_learner;
+mod task_chunk_learner;
 mod task_ppo_learner;
 
 pub use classic_ppo_learner::ClassicPpoLearner;
 pub use sac_learner::SacLearner;
 pub use task_bc_learner::{DemoSummary, TaskBcLearner};
+pub use task_chunk_learner::{ChunkRun, TaskChunkLearner};
 pub use task_ppo_learner::TaskPpoLearner;
 
 /// Seed offset of evaluation episodes, so they never replay training resets.

@@ -202,7 +202,7 @@ impl<B: AutodiffBackend> TaskBcLearner<B> {
                 env_id: self.env_id.clone(),
                 observation_space: self.observation_space.clone(),
                 action_space: self.action_space.clone(),
-                network: self.net.clone(),
+                network: Some(self.net.clone()),
                 global_step: self.dagger.pairs() as u64,
                 // For a BC run: the DAgger rounds done.
                 update: self.dagger.rounds_done() as u64,

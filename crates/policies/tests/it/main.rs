@@ -3,6 +3,7 @@
 
 mod bc;
 mod checkpoint;
+mod chunk;
 mod ppo;
 mod regression;
 mod sac;

@@ -10,7 +10,8 @@
 //! (`RUN_DIR/config.yaml`), inside the economic reward wrapper, and its
 //! episodes are scored with that config's task economics; a classic-control
 //! run has none, so its economic fields are 0 (said on stderr; the JSON
-//! stays the same shape).
+//! stays the same shape). A chunked policy (`vp train --algorithm chunk`)
+//! is rebuilt from its checkpoint's record and run by its chunk executor.
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use burn::tensor::backend::AutodiffBackend;
@@ -18,8 +19,9 @@ use clap::Args;
 use economics::{EpisodeMetrics, TaskConfig};
 use envs::{EpisodeRecord, VecEnv};
 use policies::{
-    Checkpoint, DeterministicPolicy, DeviceChoice, PolicySnapshot, WithBackend, evaluate_episodes,
-    import_params,
+    Checkpoint, ChunkHead, ChunkHeadConfig, ChunkModel, ChunkPolicy, DeterministicPolicy,
+    DeviceChoice, DiffusionConfig, DiffusionPolicy, PolicySnapshot, WithBackend,
+    evaluate_chunk_episodes, evaluate_episodes, import_params,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -236,6 +238,9 @@ impl WithBackend for EvalJob {
 
     fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
         let meta = &self.ckpt.meta;
+        if policies::CHUNK_ALGORITHMS.contains(&meta.algorithm.as_str()) {
+            return evaluate_chunked::<B>(&self, &device);
+        }
         if meta.algorithm == policies::sac::SAC_ALGORITHM {
             let policy =
                 policies::sac_policy_of::<B::InnerBackend>(&self.ckpt, &self.path, &device)
@@ -243,7 +248,11 @@ impl WithBackend for EvalJob {
             return self.episodes(&policy);
         }
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-        let model = meta.network.init::<B, _>(&device, &mut rng)?;
+        let network = meta
+            .network
+            .as_ref()
+            .ok_or_else(|| anyhow!("--policy: the checkpoint has no actor-critic network"))?;
+        let model = network.init::<B, _>(&device, &mut rng)?;
         let model = import_params(model, &self.ckpt.model_map(), &device)
             .map_err(|e| anyhow!("--policy: {e}"))?;
         self.episodes(&PolicySnapshot::new(&model))
@@ -276,6 +285,101 @@ impl EvalJob {
         };
         Ok(records)
     }
+}
+
+/// A chunked policy (`chunk`, `diffusion`): the model rebuilt from the
+/// checkpoint's record, run by its chunk executor (receding horizon or
+/// temporal ensembling, as trained) on the run folder's task config.
+fn evaluate_chunked<B: AutodiffBackend>(
+    job: &EvalJob,
+    device: &B::Device,
+) -> Result<Vec<EpisodeRecord>> {
+    let meta = &job.ckpt.meta;
+    let path = Path::new(&meta.weights_file);
+    match meta.algorithm.as_str() {
+        "chunk" => {
+            let (model, policy) = ChunkPolicy::load_model(&job.ckpt, path, |m, shape| {
+                ChunkHead::<B>::new(ChunkHeadConfig::from_value(m)?, shape, device, 0)
+            })
+            .map_err(|e| anyhow!("--policy: {e}"))?;
+            chunk_records(job, &model, &policy)
+        }
+        "diffusion" => {
+            let (model, policy) = ChunkPolicy::load_model(&job.ckpt, path, |m, shape| {
+                let config: DiffusionConfig = serde_json::from_value(m.clone()).map_err(|e| {
+                    policies::PolicyError::Dataset(format!("diffusion config: {e}"))
+                })?;
+                DiffusionPolicy::<B>::new(config, shape, device, 0)
+            })
+            .map_err(|e| anyhow!("--policy: {e}"))?;
+            chunk_records(job, &model, &policy)
+        }
+        other => bail!("--policy: `{other}` checkpoints cannot be evaluated by this build"),
+    }
+}
+
+/// Evaluation episodes of a chunked `model` (see [`evaluate_chunked`]).
+fn chunk_records<M: ChunkModel>(
+    job: &EvalJob,
+    model: &M,
+    policy: &ChunkPolicy,
+) -> Result<Vec<EpisodeRecord>> {
+    let meta = &job.ckpt.meta;
+    let (config, yaml) = job.task.as_ref().with_context(|| {
+        format!(
+            "--policy: a `{}` policy is evaluated on its run folder's task config \
+             (RUN_DIR/config.yaml), which was not found",
+            meta.algorithm
+        )
+    })?;
+    let copies = job.episodes.min(policies::MAX_EVAL_COPIES);
+    let venv = econ_venv(config, &meta.env_id, yaml, copies, 0.0)?;
+    check_spaces(&job.ckpt, venv.observation_space(), venv.action_space())?;
+    if let Some(path) = &job.video {
+        let venv = econ_venv(config, &meta.env_id, yaml, 1, 0.0)?;
+        record_chunk_video(model, policy, venv, job.seed, path)?;
+    }
+    let mut executor = policy.executor(copies)?;
+    Ok(evaluate_chunk_episodes(
+        model,
+        &mut executor,
+        venv,
+        job.episodes,
+        job.seed,
+    )?)
+}
+
+/// [`record_video`] for a chunked policy, acting through its executor.
+fn record_chunk_video<E: envs::Env, M: ChunkModel>(
+    model: &M,
+    policy: &ChunkPolicy,
+    venv: VecEnv<E>,
+    seed: u64,
+    path: &Path,
+) -> Result<()> {
+    const FRAME_EVERY_S: f64 = 0.2;
+    let mut venv = venv;
+    venv.reset(Some(seed))?;
+    let mut executor = policy.executor(1)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut action = vec![0.0f32; venv.d_action()];
+    let mut frames: Vec<envs::RgbFrame> = venv.render(0).into_iter().collect();
+    let mut next_frame_s = FRAME_EVERY_S;
+    loop {
+        executor.act(model, venv.raw_obs(), &mut rng, &mut action)?;
+        action.iter_mut().for_each(|a| *a = a.clamp(-1.0, 1.0));
+        venv.step(envs::VecAction::Continuous(&action))?;
+        if venv.done(0) {
+            break;
+        }
+        if venv.infos()[0].sim_seconds >= next_frame_s {
+            frames.extend(venv.render(0));
+            next_frame_s += FRAME_EVERY_S;
+        }
+    }
+    envs::render::write_mp4(&frames, (1.0 / FRAME_EVERY_S).round() as u32, path)
+        .with_context(|| format!("--video {}", path.display()))?;
+    Ok(())
 }
 
 /// Runs one deterministic episode on `venv` (one copy), keeping a frame

@@ -23,8 +23,9 @@ use anyhow::{Context, Result, anyhow, ensure};
 use burn::tensor::backend::AutodiffBackend;
 use economics::TaskConfig;
 use policies::{
-    Checkpoint, ClassicPpoLearner, Ppo, Sac, SacLearner, TaskBcLearner, TaskPpoLearner,
-    WithBackend, import_params,
+    Checkpoint, ChunkConfig, ChunkHead, ChunkHeadConfig, ChunkModel, ChunkRun, ChunkShape,
+    ClassicPpoLearner, DiffusionConfig, DiffusionPolicy, Ppo, Sac, SacLearner, TaskBcLearner,
+    TaskChunkLearner, TaskPpoLearner, WithBackend, import_params,
 };
 use runs::{
     BestBy, Convergence, EvalSummary, Iteration, Reporter, Session, SessionConfig, SessionEnd,
@@ -36,7 +37,8 @@ use std::process::ExitCode;
 
 use super::train_args::TrainArgs;
 use super::train_plan::{
-    ClassicPlan, Folder, Plan, SacPlan, TaskPlan, extend_checkpoint, extend_task_run,
+    ClassicPlan, Folder, Plan, SacPlan, TaskPlan, diffusion_chunk_config, extend_checkpoint,
+    extend_chunk_run, extend_task_run,
 };
 use crate::out::outln;
 use crate::progress::Progress;
@@ -134,6 +136,12 @@ impl WithBackend for TaskPlan {
             "bc" => return run_bc::<B>(self, &device),
             "sac" => return run_task_sac::<B>(self, &device),
             _ => {}
+        }
+        if self.options.algorithm == "chunk" {
+            return run_chunk::<B>(self, &device);
+        }
+        if self.options.algorithm == "diffusion" {
+            return run_diffusion::<B>(self, &device);
         }
         let TaskPlan {
             config,
@@ -461,6 +469,122 @@ fn run_bc<B: AutodiffBackend>(plan: TaskPlan, device: &B::Device) -> Result<Exit
         );
     }
     Ok(exit_code(&end, &root, false))
+}
+
+/// `--algorithm chunk`: the ACT-style chunk head of `chunk.head`.
+fn run_chunk<B: AutodiffBackend>(plan: TaskPlan, device: &B::Device) -> Result<ExitCode> {
+    let file = plan.options.source_config.clone();
+    let chunk = ChunkConfig::from_section(&plan.config.chunk, &file)?;
+    let seed = plan.config.training.seed;
+    let build = |model: &serde_json::Value, shape: ChunkShape| {
+        ChunkHead::<B>::new(ChunkHeadConfig::from_value(model)?, shape, device, seed)
+    };
+    let head = serde_json::to_value(&chunk.head)?;
+    run_chunked(plan, chunk, head, build)
+}
+
+/// `--algorithm diffusion`: the diffusion policy of `diffusion:`, on the
+/// windows and execution of `chunk:` (batch and budget from `diffusion:`).
+fn run_diffusion<B: AutodiffBackend>(plan: TaskPlan, device: &B::Device) -> Result<ExitCode> {
+    let file = plan.options.source_config.clone();
+    let (chunk, diffusion) = diffusion_chunk_config(&plan.config, &file)?;
+    let seed = plan.config.training.seed;
+    let build = |model: &serde_json::Value, shape: ChunkShape| {
+        let config: DiffusionConfig = serde_json::from_value(model.clone())
+            .map_err(|e| policies::PolicyError::Dataset(format!("diffusion config: {e}")))?;
+        DiffusionPolicy::<B>::new(config, shape, device, seed)
+    };
+    run_chunked(plan, chunk, serde_json::to_value(&diffusion)?, build)
+}
+
+/// A chunked policy (`--algorithm chunk`, `diffusion`) learnt offline:
+/// the expert's episodes, the normalisers and the model (`build` from its
+/// config and sizes) before the run folder opens (a failure leaves
+/// nothing), then blocks of gradient steps; `--resume` continues exactly.
+fn run_chunked<M: ChunkModel>(
+    plan: TaskPlan,
+    chunk: ChunkConfig,
+    model_config: serde_json::Value,
+    build: impl Fn(&serde_json::Value, ChunkShape) -> policies::Result<M>,
+) -> Result<ExitCode> {
+    let TaskPlan {
+        config,
+        options,
+        yaml,
+        folder,
+        extend_to,
+        ..
+    } = plan;
+    let session_config = SessionConfig::for_task(
+        &config,
+        options.eval_every_updates,
+        None,
+        options.stop_on_convergence,
+    )?;
+    let hparams = task_hparams(&config)?;
+    let mut run = ChunkRun {
+        task: config,
+        yaml: yaml.clone(),
+        env_id: options.env_id.clone(),
+        total_steps: chunk.gradient_steps,
+        chunk,
+        algorithm: options.algorithm.clone(),
+        model_config,
+    };
+    let (mut learner, start) = match folder {
+        Folder::Staged(staged) => {
+            let model_config = run.model_config.clone();
+            let learner =
+                TaskChunkLearner::start(run, options.demo_episodes, options.demo_skill, |shape| {
+                    build(&model_config, shape)
+                })?;
+            let demos = learner.demos();
+            outln!(
+                "{} expert demonstrations: {} steps, {:.2} units per episode; {} training windows",
+                demos.episodes,
+                demos.steps,
+                demos.units.iter().map(|&u| f64::from(u)).sum::<f64>()
+                    / demos.units.len().max(1) as f64,
+                learner.windows()
+            );
+            let start = Start::Fresh {
+                staged,
+                config_yaml: yaml,
+                hparams,
+            };
+            (learner, start)
+        }
+        Folder::Resume(dir) => {
+            let latest = dir.model_latest_path();
+            let ckpt = Checkpoint::load(&latest).map_err(|e| anyhow!("--resume: {e}"))?;
+            if let Some(steps) = extend_to {
+                anyhow::ensure!(
+                    steps > ckpt.meta.global_step,
+                    "--total-steps {steps}: the run is already at gradient step {}",
+                    ckpt.meta.global_step
+                );
+                extend_chunk_run(&dir, steps)?;
+                run.total_steps = steps;
+            }
+            let learner = TaskChunkLearner::resume(run, &latest, &build)
+                .with_context(|| format!("--resume {}", dir.root().display()))?;
+            let step = learner.model().gradient_steps();
+            let start = resume_start(dir, step, ckpt.meta.metrics, BestBy::WageParity)?;
+            (learner, start)
+        }
+    };
+    let total = learner.total_steps();
+    let (end, root) = drive(start, session_config, &mut learner, total, Kind::Economics)?;
+    let eval = end.last_eval.map_or_else(
+        || "no evaluation".to_owned(),
+        |s| {
+            format!(
+                "eval MP_r {:.2}/h (parity {:.3}), error rate {:.3}, wage parity {:.3}",
+                s.mp_r.mean, s.productivity_parity.mean, s.error_rate, s.wage_parity.mean
+            )
+        },
+    );
+    finish(&end, &root, &format!(" (gradient steps), {eval}"))
 }
 
 /// The resolved task config's hyperparameters: every scalar but the env's

@@ -18,7 +18,10 @@ pub struct TrainArgs {
     #[arg(long)]
     pub(crate) seed: Option<u64>,
     /// Env steps to train for, summed over env copies (overrides the
-    /// config; with --resume, extends the run to this many steps).
+    /// config; with --resume, extends the run to this many steps). For
+    /// --algorithm chunk or diffusion: gradient steps (overrides
+    /// chunk.gradient_steps; a diffusion run defaults to
+    /// diffusion.total_gradient_steps, the span of its cosine schedule).
     #[arg(long)]
     pub(crate) total_steps: Option<u64>,
     /// Stop after this many training episodes have ended.
@@ -40,7 +43,7 @@ pub struct TrainArgs {
     /// Registered env id (overrides the config).
     #[arg(long)]
     pub(crate) env: Option<String>,
-    /// Learning algorithm: ppo, sac or bc.
+    /// Learning algorithm: ppo, sac, bc, chunk or diffusion.
     #[arg(long)]
     pub(crate) algorithm: Option<String>,
     /// Parallel env copies (overrides ppo.num_envs).
@@ -77,10 +80,12 @@ pub struct TrainArgs {
     /// Start the network from this checkpoint's weights (same env).
     #[arg(long, value_name = "CHECKPOINT")]
     pub(crate) init_from: Option<PathBuf>,
-    /// Expert episodes recorded for --algorithm bc (task configs).
+    /// Expert episodes recorded for --algorithm bc, chunk or diffusion
+    /// (task configs).
     #[arg(long, default_value_t = 5)]
     pub(crate) demo_episodes: u64,
-    /// Skill of the scripted expert for --algorithm bc, in [0, 1].
+    /// Skill of the scripted expert for --algorithm bc, chunk or diffusion,
+    /// in [0, 1].
     #[arg(long, default_value_t = 1.0)]
     pub(crate) demo_skill: f64,
     /// DAgger rounds for --algorithm bc (overrides bc.dagger.rounds).
@@ -124,12 +129,14 @@ impl TrainArgs {
             ),
             "ppo" => Ok("ppo".to_owned()),
             "sac" => Ok("sac".to_owned()),
-            "bc" => bail!(
-                "--algorithm bc needs demonstrations: `vp train` clones the scripted expert of a \
+            a @ ("bc" | "chunk" | "diffusion") => bail!(
+                "--algorithm {a} needs demonstrations: `vp train` clones the scripted expert of a \
                  task config ({}); classic-control envs have none",
                 envs::labour_task_ids().join(", ")
             ),
-            other => bail!("unknown algorithm `{other}` (expected ppo, sac or bc)"),
+            other => {
+                bail!("unknown algorithm `{other}` (expected ppo, sac, bc, chunk or diffusion)")
+            }
         }
     }
 }

@@ -11,7 +11,10 @@
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use economics::TaskConfig;
 use envs::Space;
-use policies::{Checkpoint, DeviceChoice, PpoConfig, PpoRunConfig, SacConfig, SacRunConfig};
+use policies::{
+    Checkpoint, ChunkConfig, DeviceChoice, DiffusionConfig, PpoConfig, PpoRunConfig, SacConfig,
+    SacRunConfig,
+};
 use runs::{RunDir, StagedRunDir};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -453,16 +456,25 @@ fn fresh_task_plan(
         "ppo" => "ppo",
         "sac" => "sac",
         "bc" => "bc",
-        other => bail!("unknown algorithm `{other}` (expected ppo, sac or bc)"),
+        "chunk" => "chunk",
+        "diffusion" => "diffusion",
+        other => bail!("unknown algorithm `{other}` (expected ppo, sac, bc, chunk or diffusion)"),
     };
+    let chunked = algorithm == "chunk" || algorithm == "diffusion";
     ensure!(
         algorithm == "ppo" || args.init_from.is_none(),
-        "--init-from starts PPO from a checkpoint; --algorithm {algorithm} takes none"
+        "--init-from starts PPO from a checkpoint; --algorithm {algorithm} trains from \
+         demonstrations"
     );
     ensure!(
         algorithm != "bc" || args.episodes.is_none(),
         "--episodes stops an RL run after that many training episodes; --algorithm bc runs \
          its DAgger rounds (--dagger-rounds)"
+    );
+    ensure!(
+        !chunked || args.episodes.is_none(),
+        "--episodes stops an RL run after that many training episodes; --algorithm {algorithm} \
+         trains offline for --total-steps gradient steps"
     );
     ensure!(
         args.demo_episodes >= 1,
@@ -487,8 +499,12 @@ fn fresh_task_plan(
     if let Some(seed) = args.seed {
         config.training.seed = seed;
     }
-    if let Some(steps) = args.total_steps {
-        config.training.total_steps = steps;
+    match args.total_steps {
+        // Offline learners count gradient steps, in their own section.
+        Some(steps) if chunked => set_section_key(&mut config.chunk, "gradient_steps", steps)
+            .with_context(|| format!("{file}: chunk"))?,
+        Some(steps) => config.training.total_steps = steps,
+        None => {}
     }
     if let Some(n) = args.num_envs {
         config.training.num_envs = n as u64;
@@ -538,14 +554,37 @@ fn fresh_task_plan(
         .as_ref()
         .map_or(ppo.batch_size() as u64, |s| s.steps_per_iteration);
 
+    // A bad chunk: (or diffusion:) section fails here, before any folder
+    // exists. A diffusion run's budget is diffusion.total_gradient_steps
+    // unless --total-steps says otherwise; the resolved config records it.
+    let chunk = match algorithm {
+        "chunk" => Some(ChunkConfig::from_section(&config.chunk, &file)?),
+        "diffusion" => {
+            let (_, diffusion) = diffusion_chunk_config(&config, &file)?;
+            if args.total_steps.is_none() {
+                set_section_key(
+                    &mut config.chunk,
+                    "gradient_steps",
+                    diffusion.total_gradient_steps,
+                )
+                .with_context(|| format!("{file}: chunk"))?;
+            }
+            Some(diffusion_chunk_config(&config, &file)?.0)
+        }
+        _ => None,
+    };
     let eval_every_updates = match args.eval_every {
         Some(0) => bail!("--eval-every must be at least 1"),
         Some(n) => n,
-        None => config
-            .training
-            .eval_interval
-            .div_ceil(iteration_steps)
-            .max(1),
+        None => match &chunk {
+            // A tenth of the run's iterations (blocks of gradient steps).
+            Some(chunk) => chunk.iterations().div_ceil(10).max(1),
+            None => config
+                .training
+                .eval_interval
+                .div_ceil(iteration_steps)
+                .max(1),
+        },
     };
     ensure!(
         algorithm != "ppo" || ppo.fine_tune.anchor_coef == 0.0 || args.init_from.is_some(),
@@ -648,6 +687,52 @@ pub(crate) fn extend_task_run(run: &RunDir, ckpt: &Checkpoint, steps: u64) -> Re
     let yaml = serde_saphyr::to_string(&task)?;
     policies::write_atomic(&run.config_path(), yaml.as_bytes())?;
     ckpt.save(&run.checkpoints_dir(), "model_latest")?;
+    Ok(())
+}
+
+/// The `diffusion:` section of a task config, parsed strictly and
+/// validated, and the learner's chunk settings for it: the `chunk:`
+/// section's windows, execution and budget (`gradient_steps`) with the
+/// diffusion section's batch size.
+pub(crate) fn diffusion_chunk_config(
+    config: &TaskConfig,
+    file: &str,
+) -> Result<(ChunkConfig, DiffusionConfig)> {
+    let section = if config.diffusion.is_null() {
+        serde_json::json!({})
+    } else {
+        config.diffusion.clone()
+    };
+    let diffusion: DiffusionConfig =
+        serde_json::from_value(section).map_err(|e| anyhow!("{file}: diffusion: {e}"))?;
+    diffusion.validate().map_err(|e| anyhow!("{file}: {e}"))?;
+    let mut chunk = ChunkConfig::from_section(&config.chunk, file)?;
+    chunk.batch_size = diffusion.batch_size;
+    Ok((chunk, diffusion))
+}
+
+/// Raises a chunk run's budget of gradient steps in its `config.yaml`
+/// (`chunk.gradient_steps`); the learner records it in its next checkpoint.
+pub(crate) fn extend_chunk_run(run: &RunDir, steps: u64) -> Result<()> {
+    let text = std::fs::read_to_string(run.config_path())?;
+    let file = run.config_path().display().to_string();
+    let mut task = TaskConfig::from_yaml_str(&text, &file).map_err(|e| anyhow!("{e}"))?;
+    set_section_key(&mut task.chunk, "gradient_steps", steps)
+        .with_context(|| format!("{file}: chunk"))?;
+    let yaml = serde_saphyr::to_string(&task)?;
+    policies::write_atomic(&run.config_path(), yaml.as_bytes())?;
+    Ok(())
+}
+
+/// `key = value` in a config section (created where absent).
+fn set_section_key(section: &mut serde_json::Value, key: &str, value: u64) -> Result<()> {
+    if section.is_null() {
+        *section = serde_json::json!({});
+    }
+    section
+        .as_object_mut()
+        .context("is not a mapping")?
+        .insert(key.to_owned(), serde_json::Value::from(value));
     Ok(())
 }
 

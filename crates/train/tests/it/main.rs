@@ -6,6 +6,7 @@ mod econ_metrics_wage;
 mod env_commands;
 mod env_rollout;
 mod kill_resume;
+mod train_chunk;
 mod train_commands;
 mod train_sac;
 mod train_task;

@@ -1,0 +1,250 @@
+//! `vp train --algorithm chunk` on the short dishwashing config and `vp
+//! evaluate` of its checkpoint, run as the real binary: the logs, an exact
+//! resume, and refusals.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn vp(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vp"))
+        .args(args)
+        .output()
+        .expect("vp runs")
+}
+
+fn stderr_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// configs/dishwashing_short.yaml with 5 s episodes (100 control steps),
+/// 2 evaluation episodes and a small chunk head (its own `chunk:` section,
+/// with `extra` in it, for the shipped one).
+fn tiny_chunk_config(dir: &Path, extra: &str) -> String {
+    let shipped = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/dishwashing_short.yaml"),
+    )
+    .expect("configs/dishwashing_short.yaml");
+    // The shipped chunk: section is the last; this test writes its own.
+    let shipped = shipped
+        .split("\n# Action chunking")
+        .next()
+        .expect("split yields a first part")
+        .to_owned();
+    let mut text = shipped
+        .replace("  episode_seconds: 60.0", "  episode_seconds: 5.0")
+        .replace("  eval_episodes: 10", "  eval_episodes: 2");
+    text.push_str(&format!(
+        "chunk:\n  batch_size: 32\n  steps_per_iteration: 10\n  head:\n    hidden: [32, 32]\n{extra}"
+    ));
+    let path = dir.join("tiny_chunk.yaml");
+    std::fs::write(&path, text).expect("write config");
+    path.display().to_string()
+}
+
+fn train_chunk(config: &str, run: &Path, steps: u64) -> Output {
+    vp(&[
+        "train",
+        "--config",
+        config,
+        "--algorithm",
+        "chunk",
+        "--demo-episodes",
+        "2",
+        "--total-steps",
+        &steps.to_string(),
+        "--eval-every",
+        "2",
+        "--run-dir",
+        &run.display().to_string(),
+    ])
+}
+
+#[test]
+fn chunk_runs_log_losses_evaluate_and_resume_bit_for_bit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tiny_chunk_config(tmp.path(), "");
+    let straight = tmp.path().join("straight");
+    let out = train_chunk(&config, &straight, 40);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(straight.join("checkpoints/model_latest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(meta["algorithm"], "chunk");
+    assert_eq!(meta["global_step"], 40, "gradient steps");
+    assert_eq!(meta["update"], 4, "iterations of 10 steps");
+    assert_eq!(meta["config"]["shape"]["horizon"], 16);
+    assert!(meta["config"]["obs_norm"]["min"].is_array());
+    let events = runs::EventFile::read_dir(&straight).expect("event files");
+    let tags: std::collections::BTreeSet<String> = events
+        .iter()
+        .flat_map(|(_, f)| f.scalars())
+        .map(|p| p.tag)
+        .collect();
+    for tag in [
+        "losses/chunk_loss",
+        "charts/learning_rate",
+        "eval/wage_parity",
+    ] {
+        assert!(tags.contains(tag), "{tag} missing from {tags:?}");
+    }
+
+    // Stopped at 20 gradient steps, then resumed to 40: the same run.
+    let resumed = tmp.path().join("resumed");
+    let out = train_chunk(&config, &resumed, 20);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let dir = resumed.display().to_string();
+    let out = vp(&["train", "--resume", &dir, "--total-steps", "40"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let weights =
+        |run: &Path| std::fs::read(run.join("checkpoints/model_latest-00000004.safetensors"));
+    assert!(
+        weights(&straight).expect("straight weights")
+            == weights(&resumed).expect("resumed weights"),
+        "weights, optimizer moments and step equal bit for bit"
+    );
+    let eval = |run: &Path| std::fs::read_to_string(run.join("eval.csv")).unwrap();
+    assert_eq!(eval(&straight), eval(&resumed));
+    assert_eq!(
+        eval(&straight).lines().count(),
+        3,
+        "evaluations at 20 and 40"
+    );
+    // Nothing left to do: a further resume without a larger budget is refused.
+    let out = vp(&["train", "--resume", &dir, "--total-steps", "40"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr_of(&out).contains("already at gradient step 40"),
+        "{}",
+        stderr_of(&out)
+    );
+
+    // vp evaluate runs the chunk executor on the run's task config.
+    let ckpt = straight
+        .join("checkpoints/model_latest")
+        .display()
+        .to_string();
+    let out = vp(&[
+        "evaluate",
+        "--policy",
+        &ckpt,
+        "--episodes",
+        "2",
+        "--seed",
+        "5000",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["episodes"], 2);
+    assert!(report["mp_r"].as_f64().is_some_and(f64::is_finite));
+}
+
+#[test]
+fn temporal_ensembling_trains_and_evaluates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tiny_chunk_config(
+        tmp.path(),
+        "  temporal_ensemble: true\n  ensemble_decay: 0.05\n",
+    );
+    let run = tmp.path().join("run");
+    let out = train_chunk(&config, &run, 10);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let ckpt = run.join("checkpoints/model_latest").display().to_string();
+    let out = vp(&["evaluate", "--policy", &ckpt, "--episodes", "1"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+}
+
+#[test]
+fn diffusion_runs_through_the_same_learner_and_resume_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tiny_chunk_config(
+        tmp.path(),
+        "diffusion:\n  down_dims: [8, 16]\n  step_embed_dim: 8\n  num_train_timesteps: 10\n  \
+         num_inference_steps: 2\n  lr_warmup_steps: 1\n  batch_size: 4\n",
+    );
+    let train = |run: &Path, steps: &str| {
+        vp(&[
+            "train",
+            "--config",
+            &config,
+            "--algorithm",
+            "diffusion",
+            "--demo-episodes",
+            "1",
+            "--total-steps",
+            steps,
+            "--eval-every",
+            "1",
+            "--eval-episodes",
+            "1",
+            "--run-dir",
+            &run.display().to_string(),
+        ])
+    };
+    let straight = tmp.path().join("straight");
+    let out = train(&straight, "20");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(straight.join("checkpoints/model_latest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(meta["algorithm"], "diffusion");
+    assert_eq!(meta["global_step"], 20);
+    assert_eq!(
+        meta["config"]["chunk"]["batch_size"], 4,
+        "diffusion's batch"
+    );
+    assert_eq!(meta["config"]["chunk"]["gradient_steps"], 20);
+    let resumed = tmp.path().join("resumed");
+    let out = train(&resumed, "10");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let dir = resumed.display().to_string();
+    let out = vp(&["train", "--resume", &dir, "--total-steps", "20"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let weights = |run: &Path| {
+        std::fs::read(run.join("checkpoints/model_latest-00000002.safetensors")).expect("weights")
+    };
+    assert!(
+        weights(&straight) == weights(&resumed),
+        "weights, EMA, moments and step equal bit for bit"
+    );
+    let ckpt = straight
+        .join("checkpoints/model_latest")
+        .display()
+        .to_string();
+    let out = vp(&["evaluate", "--policy", &ckpt, "--episodes", "1", "--json"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+}
+
+#[test]
+fn bad_chunk_settings_fail_with_one_line_and_leave_no_run_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[&str], &str); 5] = [
+        ("  horizn: 8\n", &[], "horizn"),
+        ("  action_steps: 20\n", &[], "chunk.action_steps"),
+        ("", &["--episodes", "3"], "--episodes"),
+        ("", &["--demo-episodes", "0"], "--demo-episodes"),
+        (
+            "diffusion:\n  down_dim: [8]\n",
+            &["--algorithm", "diffusion"],
+            "down_dim",
+        ),
+    ];
+    for (extra, flags, expected) in cases {
+        let config = tiny_chunk_config(tmp.path(), extra);
+        let run = tmp.path().join("run");
+        let dir = run.display().to_string();
+        let mut args = vec!["train", "--config", &config, "--run-dir", &dir];
+        args.extend_from_slice(flags);
+        if !flags.contains(&"--algorithm") {
+            args.extend_from_slice(&["--algorithm", "chunk"]);
+        }
+        let out = vp(&args);
+        assert!(!out.status.success(), "{extra:?} {flags:?} was accepted");
+        let err = stderr_of(&out);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(expected), "{extra:?} {flags:?}: {err}");
+        assert!(!run.exists(), "{extra:?} {flags:?} left a run folder");
+    }
+}
