@@ -59,8 +59,8 @@ pub use space::{BoxSpace, Space};
 pub use task::ScriptedExpert;
 pub use vec_env::{NormalizationState, VecAction, VecEnv};
 pub use wrappers::{
-    BoxActionMap, BoxActionWrapper, ClipAction, ClipMap, EconomicRewardWrapper, EpisodeRecord,
-    EpisodeStatistics, NormalizeObservation, NormalizeReward, ObsNormConfig, ObsNormalizer,
-    RescaleAction, RescaleMap, RewardNormConfig, RewardNormalizer, RunningMeanStd,
-    StepRewardComponents, TimeLimit, Wrapper,
+    BasePolicy, BoxActionMap, BoxActionWrapper, ClipAction, ClipMap, EconomicRewardWrapper,
+    EpisodeRecord, EpisodeStatistics, NormalizeObservation, NormalizeReward, ObsNormConfig,
+    ObsNormalizer, RescaleAction, RescaleMap, ResidualAction, RewardNormConfig, RewardNormalizer,
+    RunningMeanStd, StepRewardComponents, TimeLimit, Wrapper,
 };

@@ -466,11 +466,11 @@ mod tests {
     use crate::BricklayingExpert;
     use crate::{Action, Env, Info};
 
-    fn expert_rollouts(skill: f32, episodes: u64) -> Vec<Info> {
+    fn expert_rollouts(skill: f32, seeds: std::ops::Range<u64>) -> Vec<Info> {
         crate::pick_and_place::expert_episodes(
             &mut BricklayingEnv::new(BricklayingConfig::default()).unwrap(),
             &mut BricklayingExpert::new(skill, 1),
-            episodes,
+            seeds,
         )
     }
 
@@ -483,7 +483,7 @@ mod tests {
     #[test]
     fn expert_at_full_skill_lays_the_wall_at_about_the_human_rate() {
         // MP_h = 60 bricks/h in configs/bricklaying.yaml.
-        let infos = expert_rollouts(1.0, 1);
+        let infos = expert_rollouts(1.0, 0..1);
         let info = infos[0];
         assert_eq!(info.units_completed, 15, "{info:?}");
         assert_eq!(info.errors, 0, "{info:?}");
@@ -496,8 +496,8 @@ mod tests {
 
     #[test]
     fn half_skill_is_slower_than_full_skill_but_still_lays_bricks() {
-        let half = rate(&expert_rollouts(0.5, 1));
-        let full = rate(&expert_rollouts(1.0, 1));
+        let half = rate(&expert_rollouts(0.5, 0..1));
+        let full = rate(&expert_rollouts(1.0, 0..1));
         assert!(half > 0.0 && half < 0.9 * full, "half {half}, full {full}");
     }
 

@@ -10,7 +10,7 @@ use rapier3d::math::Vector;
 
 use super::BricklayingEnv;
 use super::bricklaying_env::{BRICK_HALF, BrickStatus, half_turn_error};
-use crate::pick_and_place::{ExpertSkill, route, velocity_towards};
+use crate::pick_and_place::{ExpertSkill, ROUTE_CROSS, route, velocity_towards};
 
 const GAIN: f32 = 5.0;
 const YAW_GAIN: f32 = 4.0;
@@ -43,7 +43,10 @@ impl BricklayingExpert {
                 let bottom = b.position.y - BRICK_HALF[1];
                 let clear = CLEAR_BOTTOM_Y + BRICK_HALF[1] + offset.y;
                 if !b.buttered {
-                    (route(tip, env.mortar_center() + offset, clear), 1.0)
+                    (
+                        route(tip, env.mortar_center() + offset, clear, ROUTE_CROSS),
+                        1.0,
+                    )
                 } else if self
                     .worker
                     .lingering(cfg.mortar_time_s, cfg.control_period_s)
@@ -77,7 +80,10 @@ impl BricklayingExpert {
                         goal
                     };
                     let grip = if settled || dropping { -1.0 } else { 1.0 };
-                    (route(tip, goal, clear + (self.course_lift(env, t))), grip)
+                    (
+                        route(tip, goal, clear + (self.course_lift(env, t)), ROUTE_CROSS),
+                        grip,
+                    )
                 } else {
                     (tip, 1.0)
                 }
@@ -118,7 +124,7 @@ impl BricklayingExpert {
                         if goal.distance(tip) < AIM_TOL * 1.5 {
                             (tip, 1.0)
                         } else {
-                            (route(tip, goal, SAFE_TIP_Y), -1.0)
+                            (route(tip, goal, SAFE_TIP_Y, ROUTE_CROSS), -1.0)
                         }
                     }
                     None => (Vector::new(0.0, 0.4, 0.2), -1.0),

@@ -564,7 +564,7 @@ mod tests {
             let tip = env.tip_position();
             let offset = tip - d.position;
             let goal = Vector::new(0.0, drop_height + hh, 0.3) + offset;
-            let waypoint = crate::pick_and_place::route(tip, goal, 0.2 + hh + offset.y);
+            let waypoint = crate::pick_and_place::route(tip, goal, 0.2 + hh + offset.y, 0.004);
             let mut v = (waypoint - tip) * 5.0;
             if v.length() > 0.25 {
                 v = v.normalize() * 0.25;
@@ -654,22 +654,33 @@ mod tests {
         assert_eq!(env.info().sim_seconds, 0.0);
     }
 
-    fn expert_rollouts(skill: f32, episodes: u64) -> Vec<Info> {
+    fn expert_rollouts(skill: f32, seeds: std::ops::Range<u64>) -> Vec<Info> {
         crate::pick_and_place::expert_episodes(
             &mut DishwashingEnv::new(DishwashingConfig::default()).unwrap(),
             &mut DishwashingExpert::new(skill, 1),
-            episodes,
+            seeds,
         )
     }
 
     #[test]
     fn expert_at_full_skill_clears_the_sink_at_about_the_human_rate() {
         // MP_h = 60 dishes/h in configs/dishwashing.yaml.
-        for info in expert_rollouts(1.0, 2) {
+        for info in expert_rollouts(1.0, 0..2) {
             let mp_r = f64::from(info.units_completed) / info.sim_hours();
             assert_eq!(info.units_completed, 6, "{info:?}");
             assert_eq!(info.errors, 0, "{info:?}");
             assert!((48.0..=90.0).contains(&mp_r), "MP_r {mp_r}");
+        }
+    }
+
+    #[test]
+    fn expert_racks_every_dish_unbroken_on_seeds_it_was_not_tuned_on() {
+        // Seeds 1000-1011 broke a plate in 6 of 12 episodes while rapier's
+        // 2 cm speculative contacts pushed on a plate lowered between the
+        // rack dividers (see `PREDICTION_DISTANCE`).
+        for info in expert_rollouts(1.0, 1000..1012) {
+            assert_eq!(info.errors, 0, "{info:?}");
+            assert_eq!(info.units_completed, 6, "{info:?}");
         }
     }
 
@@ -680,8 +691,8 @@ mod tests {
             let hours: f64 = infos.iter().map(|i| i.sim_hours()).sum();
             f64::from(units) / hours
         };
-        let half = rate(expert_rollouts(0.5, 2));
-        let full = rate(expert_rollouts(1.0, 2));
+        let half = rate(expert_rollouts(0.5, 0..2));
+        let full = rate(expert_rollouts(1.0, 0..2));
         assert!(half > 0.0 && half < 0.9 * full, "half {half}, full {full}");
     }
 }

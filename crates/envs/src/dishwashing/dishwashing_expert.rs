@@ -10,7 +10,7 @@
 use rapier3d::math::Vector;
 
 use super::{DishStatus, DishwashingEnv};
-use crate::pick_and_place::{ExpertSkill, funnel, route, velocity_towards};
+use crate::pick_and_place::{ExpertSkill, ROUTE_CROSS, funnel, route, velocity_towards};
 
 const GAIN: f32 = 5.0;
 /// Gain of the empty-gripper approach to a dish (1/s): stiffer than
@@ -25,6 +25,11 @@ const FETCH_SLOW_PER_S: f32 = 2.0;
 const SAFE_TIP_Y: f32 = 0.22;
 const CLEAR_BOTTOM_Y: f32 = 0.17;
 const AIM_TOL: f32 = 0.008;
+/// How close (m) above its slot a dish is brought, horizontally, before it
+/// is lowered into the rack: a plate has 1.5 cm to spare each side between
+/// the dividers, and the route's shared 2 cm tolerance lowered it with its
+/// rim over a divider's top.
+const RACK_ALIGN: f32 = 0.004;
 /// Closes the gripper this close to the grasp point, well inside the env's
 /// 3 cm grasp radius: a wider trigger than the aim tolerance gives a
 /// clone of this expert a region, not a point, in which to decide.
@@ -60,7 +65,10 @@ impl DishwashingExpert {
                 let bottom = d.position.y - hh;
                 if !d.clean {
                     let goal = env.wash_zone_center() + offset;
-                    (route(tip, goal, CLEAR_BOTTOM_Y + hh + offset.y), 1.0)
+                    (
+                        route(tip, goal, CLEAR_BOTTOM_Y + hh + offset.y, ROUTE_CROSS),
+                        1.0,
+                    )
                 } else if self.worker.lingering(cfg.wash_time_s, cfg.control_period_s) {
                     // Just washed: a less skilled worker keeps scrubbing a while.
                     (tip, 1.0)
@@ -82,7 +90,10 @@ impl DishwashingExpert {
                         .is_some_and(|f| horizontal < 0.6 * f + 0.05 && bottom > 0.08);
                     let settled = horizontal < AIM_TOL && (d.position.y - release.y).abs() < 0.004;
                     let grip = if settled || dropping { -1.0 } else { 1.0 };
-                    (route(tip, goal, CLEAR_BOTTOM_Y + hh + offset.y), grip)
+                    (
+                        route(tip, goal, CLEAR_BOTTOM_Y + hh + offset.y, RACK_ALIGN),
+                        grip,
+                    )
                 } else {
                     (tip, 1.0)
                 }

@@ -199,15 +199,26 @@ pub(crate) fn funnel(tip: Vector, goal: Vector, clear_y: f32) -> Vector {
     )
 }
 
+/// Horizontal distance (m) from the goal beyond which [`route`] climbs
+/// back to the clear height before crossing.
+pub(crate) const ROUTE_CROSS: f32 = 0.02;
+
 /// The next waypoint towards `goal`: climb straight up until the tip is
 /// at `clear_y` (where whatever it carries clears the walls), cross over at
-/// that height, then descend onto the goal.
-pub(crate) fn route(tip: Vector, goal: Vector, clear_y: f32) -> Vector {
+/// that height until within `align` (m) of the goal horizontally, then
+/// descend onto it. Once below the clear height the descent goes on while
+/// within [`ROUTE_CROSS`] of the goal (correcting sideways as it goes), so
+/// a little sway on the way down does not send the tip back up.
+pub(crate) fn route(tip: Vector, goal: Vector, clear_y: f32, align: f32) -> Vector {
     let horizontal = Vector::new(goal.x - tip.x, 0.0, goal.z - tip.z).length();
-    if horizontal > 0.02 {
-        if tip.y < clear_y - 0.02 {
+    let high = tip.y >= clear_y - 0.02;
+    if horizontal > ROUTE_CROSS.max(align) {
+        if !high {
             return Vector::new(tip.x, clear_y.max(goal.y), tip.z);
         }
+        return Vector::new(goal.x, clear_y.max(goal.y), goal.z);
+    }
+    if horizontal > align && high {
         return Vector::new(goal.x, clear_y.max(goal.y), goal.z);
     }
     goal

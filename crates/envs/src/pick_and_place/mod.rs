@@ -12,7 +12,7 @@ mod pick_place_params;
 mod pick_place_task;
 mod scene_layout;
 
-pub(crate) use expert_skill::{ExpertSkill, funnel, route, velocity_towards};
+pub(crate) use expert_skill::{ExpertSkill, ROUTE_CROSS, funnel, route, velocity_towards};
 pub use pick_place_core::PickPlaceCore;
 pub use pick_place_env::PickPlaceEnv;
 #[cfg(test)]

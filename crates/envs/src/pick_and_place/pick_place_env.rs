@@ -427,11 +427,11 @@ impl<T: PickPlaceTask> LabourTask for PickPlaceEnv<T> {
 pub(crate) fn expert_episodes(
     env: &mut dyn Env,
     expert: &mut dyn crate::ScriptedExpert,
-    episodes: u64,
+    seeds: std::ops::Range<u64>,
 ) -> Vec<Info> {
     let mut obs = vec![0.0; env.observation_space().flat_size()];
     let mut a = [0.0; LABOUR_ACTION_DIM];
-    (0..episodes)
+    seeds
         .map(|ep| {
             env.reset_into(Some(ep), &mut obs).expect("reset");
             expert.reset();
