@@ -40,6 +40,7 @@ mod policy_snapshot;
 pub mod ppo;
 mod ppo_run_config;
 mod ppo_update;
+mod residual;
 mod session;
 
 pub use actor_critic::{ActionKind, ActorCritic, ActorCriticConfig, Evaluation, orthogonal};
@@ -79,7 +80,8 @@ pub use policy_snapshot::{ActOutput, PolicySnapshot};
 pub use ppo::{FineTuneConfig, Ppo, PpoConfig, compute_gae, nest_flat_keys};
 pub use ppo_run_config::PpoRunConfig;
 pub use ppo_update::{Control, PpoUpdate};
+pub use residual::{ChunkBase, ResidualSpec, is_chunk_checkpoint, load_chunk_model, residual_venv};
 pub use session::{
     ChunkRun, ClassicPpoLearner, DemoSummary, EVAL_SEED_OFFSET, TaskBcLearner, TaskChunkLearner,
-    TaskPpoLearner,
+    TaskPpoLearner, task_venv,
 };

@@ -12,7 +12,7 @@ mod task_ppo_learner;
 pub use classic_ppo_learner::ClassicPpoLearner;
 pub use task_bc_learner::{DemoSummary, TaskBcLearner};
 pub use task_chunk_learner::{ChunkRun, TaskChunkLearner};
-pub use task_ppo_learner::TaskPpoLearner;
+pub use task_ppo_learner::{TaskPpoLearner, task_venv};
 
 /// Seed offset of evaluation episodes, so they never replay training resets.
 pub const EVAL_SEED_OFFSET: u64 = 1_000_000;

@@ -521,7 +521,7 @@ fn fresh_task_plan(
     let text = serde_saphyr::to_string(&config).context("writing the resolved config")?;
     config = TaskConfig::from_yaml_str(&text, RESOLVED).map_err(|e| anyhow!("{e}"))?;
 
-    let ppo = PpoConfig::for_task(&config, &file).with_context(|| format!("{file}: ppo"))?;
+    let mut ppo = PpoConfig::for_task(&config, &file).with_context(|| format!("{file}: ppo"))?;
 
     // A bad chunk: section fails here, before any folder exists.
     let chunk = if chunked {
@@ -559,10 +559,30 @@ fn fresh_task_plan(
                 p.display(),
                 ckpt.meta.env_id
             );
+            if policies::is_chunk_checkpoint(&ckpt) {
+                // PPO fine-tunes a chunked policy as a residual on it,
+                // recorded (path and checksum) for resume and evaluate.
+                let scale = ppo.fine_tune.residual.as_ref().map_or(0.1, |r| r.scale);
+                ppo.fine_tune.residual = Some(
+                    policies::ResidualSpec::on(p, scale)
+                        .map_err(|e| anyhow!("--init-from: {e}"))?,
+                );
+                ppo.fine_tune
+                    .validate(ppo.normalize_observation)
+                    .map_err(|e| anyhow!("{file}: {e}"))?;
+            }
             Some(p.display().to_string())
         }
         None => None,
     };
+    ensure!(
+        ppo.fine_tune
+            .residual
+            .as_ref()
+            .is_none_or(|r| r.base.is_some()),
+        "{file}: ppo.fine_tune.residual fine-tunes a chunked policy; give its checkpoint with \
+         --init-from"
+    );
     let options = TaskRunOptions {
         env_id: env_id.clone(),
         algorithm: algorithm.to_owned(),
