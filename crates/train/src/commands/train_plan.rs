@@ -576,10 +576,12 @@ fn fresh_task_plan(
         None => None,
     };
     ensure!(
-        ppo.fine_tune
-            .residual
-            .as_ref()
-            .is_none_or(|r| r.base.is_some()),
+        algorithm != "ppo"
+            || ppo
+                .fine_tune
+                .residual
+                .as_ref()
+                .is_none_or(|r| r.base.is_some()),
         "{file}: ppo.fine_tune.residual fine-tunes a chunked policy; give its checkpoint with \
          --init-from"
     );

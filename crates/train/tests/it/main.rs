@@ -8,4 +8,5 @@ mod env_rollout;
 mod kill_resume;
 mod train_chunk;
 mod train_commands;
+mod train_residual;
 mod train_task;
