@@ -26,6 +26,17 @@ pub fn economic_env(
     shaping_weight: f64,
 ) -> Result<EconEnv> {
     let env = task_env_from_yaml(env_id, yaml, "config.yaml")?;
+    economic_env_over(config, env_id, env, shaping_weight)
+}
+
+/// `env`, a copy of the labour task `env_id` (wrapped or not), under the
+/// economic reward of the task config `config`.
+pub fn economic_env_over(
+    config: &TaskConfig,
+    env_id: &str,
+    env: Box<dyn Env>,
+    shaping_weight: f64,
+) -> Result<EconEnv> {
     let seconds = env
         .as_labour_task()
         .map(|t| t.episode_seconds())

@@ -62,6 +62,14 @@ pub enum EnvError {
         /// What was wrong.
         message: String,
     },
+    /// The frozen base policy of a residual env failed to act.
+    #[error("{env}: the base policy under the residual failed: {message}")]
+    BasePolicy {
+        /// Environment id.
+        env: String,
+        /// What went wrong.
+        message: String,
+    },
     /// An operation the environment does not offer (e.g. `set_state` on an
     /// env whose state cannot be set from outside).
     #[error("{env} does not support {operation}")]

@@ -40,7 +40,9 @@ pub use dishwashing::{
     BreakForces, DISHWASHING_ACTION_DIM, DISHWASHING_ID, DISHWASHING_OBS_DIM, DishKind, DishState,
     DishStatus, DishwashingConfig, DishwashingEnv, DishwashingExpert, DishwashingTask, MAX_DISHES,
 };
-pub use economic_venv::{EconEnv, economic_env, economic_venv, task_env_from_yaml};
+pub use economic_venv::{
+    EconEnv, economic_env, economic_env_over, economic_venv, task_env_from_yaml,
+};
 pub use env::{Env, GRIP_ACTION, LABOUR_ACTION_DIM, LabourTask, Step, Transition};
 pub use env_checker::{CheckReport, check_env};
 pub use error::{EnvError, Result};

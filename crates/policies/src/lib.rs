@@ -46,6 +46,7 @@ pub mod ppo;
 mod ppo_run_config;
 mod ppo_update;
 mod replay_buffer;
+mod residual;
 mod resumable_env;
 pub mod sac;
 mod sac_iteration;
@@ -95,6 +96,7 @@ pub use ppo::{FineTuneConfig, Ppo, PpoConfig, compute_gae, nest_flat_keys};
 pub use ppo_run_config::PpoRunConfig;
 pub use ppo_update::{Control, PpoUpdate};
 pub use replay_buffer::{ReplayBatch, ReplayBuffer, StoredTransition};
+pub use residual::{ChunkBase, ResidualSpec, is_chunk_checkpoint, load_chunk_model, residual_venv};
 pub use resumable_env::{EpisodeInProgress, ResumableEnv, ResumableEnvState};
 pub use sac::{Sac, SacConfig, SacNetworkConfig, sac_policy_of};
 pub use sac_iteration::SacIteration;
@@ -102,5 +104,5 @@ pub use sac_policy::SacPolicy;
 pub use sac_run_config::SacRunConfig;
 pub use session::{
     ChunkRun, ClassicPpoLearner, DemoSummary, EVAL_SEED_OFFSET, SacLearner, TaskBcLearner,
-    TaskChunkLearner, TaskPpoLearner,
+    TaskChunkLearner, TaskPpoLearner, task_venv,
 };

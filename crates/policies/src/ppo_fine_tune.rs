@@ -57,6 +57,11 @@ pub struct FineTuneConfig {
     /// in each state the rollout visited (the experts label, they never
     /// drive). Continuous actions only. Default 0 (off).
     pub expert_coef: f64,
+    /// Residual fine-tuning of a frozen chunked policy (`vp train
+    /// --init-from` a chunk or diffusion checkpoint): PPO learns a
+    /// correction added to its actions ([`crate::ResidualSpec`]). Default
+    /// none.
+    pub residual: Option<crate::ResidualSpec>,
 }
 
 impl Default for FineTuneConfig {
@@ -66,6 +71,7 @@ impl Default for FineTuneConfig {
             critic_warmup_updates: 0,
             anchor_coef: 0.0,
             expert_coef: 0.0,
+            residual: None,
         }
     }
 }
@@ -86,6 +92,21 @@ impl FineTuneConfig {
         let mut c = ConfigCheck::detached("ppo config");
         c.non_negative("ppo.fine_tune.anchor_coef", self.anchor_coef);
         c.non_negative("ppo.fine_tune.expert_coef", self.expert_coef);
+        if let Some(r) = &self.residual {
+            c.require(
+                r.scale.is_finite() && r.scale > 0.0 && r.scale <= 2.0,
+                "ppo.fine_tune.residual.scale",
+                || format!("in (0, 2], got {}", r.scale),
+            );
+            // The anchor holds a warm-started network near its start; a
+            // residual's network starts fresh (zero correction) and the
+            // scale already bounds how far it moves from the base.
+            c.require(
+                self.anchor_coef == 0.0 && self.expert_coef == 0.0,
+                "ppo.fine_tune.residual",
+                || "anchor_coef and expert_coef at 0 beside it".to_owned(),
+            );
+        }
         // The anchor's outputs are those of the clone only on inputs
         // scaled as the clone was trained.
         c.require(

@@ -15,7 +15,7 @@ pub use classic_ppo_learner::ClassicPpoLearner;
 pub use sac_learner::SacLearner;
 pub use task_bc_learner::{DemoSummary, TaskBcLearner};
 pub use task_chunk_learner::{ChunkRun, TaskChunkLearner};
-pub use task_ppo_learner::TaskPpoLearner;
+pub use task_ppo_learner::{TaskPpoLearner, task_venv};
 
 /// Seed offset of evaluation episodes, so they never replay training resets.
 pub const EVAL_SEED_OFFSET: u64 = 1_000_000;
@@ -65,12 +65,10 @@ const FRAME_AFTER_STEPS: usize = 100;
 /// observations normalised with `obs_norm` where the policy was trained so.
 fn eval_frame<P: crate::DeterministicPolicy>(
     task: &economics::TaskConfig,
-    env_id: &str,
-    yaml: &str,
+    mut venv: envs::VecEnv<envs::EconEnv>,
     obs_norm: Option<envs::RunningMeanStd>,
     policy: &mut P,
 ) -> crate::Result<Option<envs::RgbFrame>> {
-    let mut venv = envs::economic_venv(task, env_id, yaml, 1, 0.0)?;
     if let Some(obs) = obs_norm {
         venv = venv.with_obs_normalization(envs::ObsNormConfig::default());
         venv.set_normalization_state(&envs::NormalizationState {

@@ -203,7 +203,12 @@ impl<B: AutodiffBackend> Learner for SacLearner<B> {
                 let records = evaluate_episodes(&policy, venv, episodes, seed, None)?;
                 Ok(Evaluation {
                     summary: EvalSummary::of_task_episodes(task, at.global_step, &records)?,
-                    frame: eval_frame(task, sac.env_id(), yaml, None, &mut policy)?,
+                    frame: eval_frame(
+                        task,
+                        envs::economic_venv(task, sac.env_id(), yaml, 1, 0.0)?,
+                        None,
+                        &mut policy,
+                    )?,
                 })
             }
         }

@@ -49,6 +49,21 @@ impl<B: AutodiffBackend> TaskPpoLearner<B> {
         let mut ppo = Ppo::<B, EconEnv>::from_venv(config.clone(), env_id, venv, seed, device)?;
         if let Some(path) = init_from {
             let ckpt = Checkpoint::load(path)?;
+            if crate::is_chunk_checkpoint(&ckpt) {
+                // A residual on the frozen chunked policy: the network
+                // starts fresh (a zero correction is the base policy).
+                if config.fine_tune.residual.is_none() {
+                    return Err(PolicyError::config(
+                        "ppo.fine_tune.residual",
+                        format!(
+                            "{} is a chunked policy: PPO fine-tunes it as a residual \
+                             (`residual: {{scale: 0.1}}` under ppo.fine_tune)",
+                            path.display()
+                        ),
+                    ));
+                }
+                return Ok(Self::wrap(ppo, task, yaml, env_id));
+            }
             let mut model = import_params(ppo.model().clone(), &ckpt.model_map(), device)?;
             if fitted_without_spread(&ckpt) {
                 // Its log-std is the BC network's untrained init:
@@ -140,7 +155,7 @@ impl<B: AutodiffBackend> TaskPpoLearner<B> {
         config: &PpoConfig,
     ) -> Result<envs::VecEnv<EconEnv>> {
         let weight = task.training.shaping_weight(0);
-        Ok(economic_venv(task, env_id, yaml, config.num_envs, weight)?)
+        task_venv(task, env_id, yaml, config, config.num_envs, weight)
     }
 
     fn wrap(ppo: Ppo<B, EconEnv>, task: TaskConfig, yaml: String, env_id: &str) -> Self {
@@ -165,8 +180,16 @@ impl<B: AutodiffBackend> TaskPpoLearner<B> {
     /// the first evaluation episode, for TensorBoard's image tab.
     fn eval_frame(&self) -> Result<Option<RgbFrame>> {
         let obs_norm = self.ppo.venv().normalization_state().obs;
+        let venv = task_venv(
+            &self.task,
+            &self.env_id,
+            &self.yaml,
+            self.ppo.config(),
+            1,
+            0.0,
+        )?;
         let mut policy = PolicySnapshot::new(self.ppo.model());
-        eval_frame(&self.task, &self.env_id, &self.yaml, obs_norm, &mut policy)
+        eval_frame(&self.task, venv, obs_norm, &mut policy)
     }
 }
 
@@ -197,7 +220,14 @@ impl<B: AutodiffBackend> Learner for TaskPpoLearner<B> {
     fn evaluate(&mut self, at: &Iteration) -> Result<Evaluation> {
         let episodes = eval_episodes(&self.task)?;
         let weight = self.ppo.venv().envs()[0].shaping_weight();
-        let venv = economic_venv(&self.task, &self.env_id, &self.yaml, episodes, weight)?;
+        let venv = task_venv(
+            &self.task,
+            &self.env_id,
+            &self.yaml,
+            self.ppo.config(),
+            episodes,
+            weight,
+        )?;
         let records = evaluate_episodes(
             &PolicySnapshot::new(self.ppo.model()),
             venv,
@@ -213,6 +243,31 @@ impl<B: AutodiffBackend> Learner for TaskPpoLearner<B> {
 
     fn save(&self, dir: &Path, name: &str, metrics: &BTreeMap<String, f64>) -> Result<()> {
         save_with(self.ppo.checkpoint(), dir, name, metrics)
+    }
+}
+
+/// `n` copies of the task under the economic reward: plain, or with the
+/// learner's actions as corrections to a frozen chunked policy when the
+/// run is a residual fine-tune (`ppo.fine_tune.residual`).
+pub fn task_venv(
+    task: &TaskConfig,
+    env_id: &str,
+    yaml: &str,
+    config: &PpoConfig,
+    n: usize,
+    shaping_weight: f64,
+) -> Result<envs::VecEnv<EconEnv>> {
+    match &config.fine_tune.residual {
+        Some(spec) => crate::residual_venv(
+            spec,
+            task,
+            env_id,
+            yaml,
+            n,
+            shaping_weight,
+            task.training.seed,
+        ),
+        None => Ok(economic_venv(task, env_id, yaml, n, shaping_weight)?),
     }
 }
 

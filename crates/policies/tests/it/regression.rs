@@ -152,6 +152,7 @@ fn fine_tune_config() -> PpoConfig {
             critic_warmup_updates: 1,
             anchor_coef: 2.0,
             expert_coef: 1.0,
+            residual: None,
         },
         ..PpoConfig::default()
     }

@@ -20,8 +20,8 @@ use economics::{EpisodeMetrics, TaskConfig};
 use envs::{EpisodeRecord, VecEnv};
 use policies::{
     Checkpoint, ChunkHead, ChunkHeadConfig, ChunkModel, ChunkPolicy, DeterministicPolicy,
-    DeviceChoice, DiffusionConfig, DiffusionPolicy, PolicySnapshot, WithBackend,
-    evaluate_chunk_episodes, evaluate_episodes, import_params,
+    DeviceChoice, DiffusionConfig, DiffusionPolicy, PolicySnapshot, PpoConfig, WithBackend,
+    evaluate_chunk_episodes, evaluate_episodes, import_params, task_venv,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -269,10 +269,15 @@ impl EvalJob {
                 // Up to 8 copies: `evaluate_episodes` plays waves of seeded
                 // episodes, so the result is the same for any number.
                 let copies = self.episodes.min(policies::MAX_EVAL_COPIES);
-                let venv = econ_venv(config, &meta.env_id, yaml, copies, 0.0)?;
+                // A residual fine-tune runs on its frozen base policy.
+                let ppo = PpoConfig::from_section(&config.ppo, "config.yaml")
+                    .map_err(|e| anyhow!("--policy: the run's ppo: section: {e}"))?;
+                let venv = task_venv(config, &meta.env_id, yaml, &ppo, copies, 0.0)
+                    .map_err(|e| anyhow!("--policy: {e}"))?;
                 check_spaces(&self.ckpt, venv.observation_space(), venv.action_space())?;
                 if let Some(path) = &self.video {
-                    let venv = econ_venv(config, &meta.env_id, yaml, 1, 0.0)?;
+                    let venv = task_venv(config, &meta.env_id, yaml, &ppo, 1, 0.0)
+                        .map_err(|e| anyhow!("--policy: {e}"))?;
                     record_video(snapshot, venv, self.seed, obs_norm, path)?;
                 }
                 evaluate_episodes(snapshot, venv, self.episodes, self.seed, obs_norm)?

@@ -539,7 +539,7 @@ fn fresh_task_plan(
     config = TaskConfig::from_yaml_str(&text, RESOLVED).map_err(|e| anyhow!("{e}"))?;
 
     // A SAC run neither reads nor completes the `ppo:` section.
-    let (ppo, sac) = match algorithm {
+    let (mut ppo, sac) = match algorithm {
         "sac" => (
             PpoConfig::default(),
             Some(SacConfig::for_task(&config, &file).map_err(|e| anyhow!("{e}"))?),
@@ -603,10 +603,32 @@ fn fresh_task_plan(
                 p.display(),
                 ckpt.meta.env_id
             );
+            if policies::is_chunk_checkpoint(&ckpt) {
+                // PPO fine-tunes a chunked policy as a residual on it,
+                // recorded (path and checksum) for resume and evaluate.
+                let scale = ppo.fine_tune.residual.as_ref().map_or(0.1, |r| r.scale);
+                ppo.fine_tune.residual = Some(
+                    policies::ResidualSpec::on(p, scale)
+                        .map_err(|e| anyhow!("--init-from: {e}"))?,
+                );
+                ppo.fine_tune
+                    .validate(ppo.normalize_observation)
+                    .map_err(|e| anyhow!("{file}: {e}"))?;
+            }
             Some(p.display().to_string())
         }
         None => None,
     };
+    ensure!(
+        algorithm != "ppo"
+            || ppo
+                .fine_tune
+                .residual
+                .as_ref()
+                .is_none_or(|r| r.base.is_some()),
+        "{file}: ppo.fine_tune.residual fine-tunes a chunked policy; give its checkpoint with \
+         --init-from"
+    );
     let options = TaskRunOptions {
         env_id: env_id.clone(),
         algorithm: algorithm.to_owned(),

@@ -8,5 +8,6 @@ mod env_rollout;
 mod kill_resume;
 mod train_chunk;
 mod train_commands;
+mod train_residual;
 mod train_sac;
 mod train_task;
