@@ -16,6 +16,8 @@ pub enum Algorithm {
     Sac,
     /// Behaviour cloning.
     Bc,
+    /// Action chunking (the ACT-style chunk head).
+    Chunk,
     /// Diffusion policy.
     Diffusion,
 }
@@ -27,6 +29,7 @@ impl Algorithm {
             Algorithm::Ppo => "ppo",
             Algorithm::Sac => "sac",
             Algorithm::Bc => "bc",
+            Algorithm::Chunk => "chunk",
             Algorithm::Diffusion => "diffusion",
         }
     }

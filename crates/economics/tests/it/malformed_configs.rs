@@ -91,7 +91,7 @@ rejected! {
     unknown_schedule_lists_the_allowed_ones:
         "bad_unknown_schedule.yaml" => WrongType at "reward.schedule", line Some(17), says "linear, cosine, constant";
     unknown_algorithm_lists_the_allowed_ones:
-        "bad_unknown_algorithm.yaml" => WrongType at "training.algorithm", line Some(38), says "ppo, sac, bc, diffusion";
+        "bad_unknown_algorithm.yaml" => WrongType at "training.algorithm", line Some(38), says "ppo, sac, bc, chunk, diffusion";
     malformed_occupation_code_is_rejected:
         "bad_malformed_occupation_code.yaml" => WrongType at "task.occupation_code", line Some(4), says "NN-NNNN";
     duplicate_key_is_a_syntax_error:
