@@ -43,6 +43,7 @@ use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
 use crate::actor_critic::LN_2PI;
+use crate::sac_iteration::{IterationStats, host_vec};
 use crate::{
     Adam, AdamConfig, PolicyError, ReplayBatch, ReplayBuffer, Result, ResumableEnv, SacIteration,
 };
@@ -853,83 +854,6 @@ impl<B: Backend> ModuleMapper<B> for Polyak<B> {
     }
 }
 
-/// Statistics of one iteration's gradient steps, read back once at its end.
-struct IterationStats<BI: Backend> {
-    /// `[qf1_values, qf2_values, qf1_loss, qf2_loss]` per critic step.
-    critic: Vec<Tensor<BI, 1>>,
-    /// Actor loss per actor step.
-    actor: Vec<Tensor<BI, 1>>,
-    /// α loss per α step.
-    alpha: Vec<Tensor<BI, 1>>,
-}
-
-impl<BI: Backend> Default for IterationStats<BI> {
-    fn default() -> Self {
-        Self {
-            critic: Vec::new(),
-            actor: Vec::new(),
-            alpha: Vec::new(),
-        }
-    }
-}
-
-impl<BI: Backend> IterationStats<BI> {
-    /// The iteration's report: means over its gradient steps (none before
-    /// learning starts).
-    fn report(
-        self,
-        iteration: u64,
-        global_step: u64,
-        alpha: f64,
-        sps: f64,
-        episodes: Vec<EpisodeRecord>,
-    ) -> Result<SacIteration> {
-        let gradient_steps = self.critic.len() as u64;
-        let actor_steps = self.actor.len() as u64;
-        let means = |parts: Vec<Tensor<BI, 1>>, width: usize, what: &str| -> Result<Vec<f64>> {
-            if parts.is_empty() {
-                return Ok(Vec::new());
-            }
-            let values = host_vec(Tensor::cat(parts, 0), what)?;
-            if values.iter().any(|v| !v.is_finite()) {
-                return Err(PolicyError::NonFinite(format!(
-                    "SAC {what} before step {global_step}"
-                )));
-            }
-            let rows = (values.len() / width).max(1) as f64;
-            Ok((0..width)
-                .map(|j| {
-                    values
-                        .iter()
-                        .skip(j)
-                        .step_by(width)
-                        .map(|&v| f64::from(v))
-                        .sum::<f64>()
-                        / rows
-                })
-                .collect())
-        };
-        let critic = means(self.critic, 4, "critic losses")?;
-        let actor = means(self.actor, 1, "actor loss")?;
-        let alpha_loss = means(self.alpha, 1, "alpha loss")?;
-        Ok(SacIteration {
-            iteration,
-            global_step,
-            gradient_steps,
-            actor_steps,
-            qf1_values: critic.first().copied(),
-            qf2_values: critic.get(1).copied(),
-            qf1_loss: critic.get(2).copied(),
-            qf2_loss: critic.get(3).copied(),
-            actor_loss: actor.first().copied(),
-            alpha_loss: alpha_loss.first().copied(),
-            alpha,
-            sps,
-            episodes,
-        })
-    }
-}
-
 /// A host vector as a tensor of `shape` on `device`.
 fn host_tensor<BB: Backend, const D: usize>(
     data: Vec<f32>,
@@ -937,14 +861,6 @@ fn host_tensor<BB: Backend, const D: usize>(
     device: &BB::Device,
 ) -> Tensor<BB, D> {
     Tensor::from_data(TensorData::new(data, shape), device)
-}
-
-/// A tensor's values on the host.
-fn host_vec<BB: Backend, const D: usize>(t: Tensor<BB, D>, what: &str) -> Result<Vec<f32>> {
-    t.into_data()
-        .convert::<f32>()
-        .into_vec::<f32>()
-        .map_err(|e| PolicyError::NonFinite(format!("{what}: {e:?}")))
 }
 
 /// Refuses a non-finite gradient norm.

@@ -208,7 +208,8 @@ fn bad_training_inputs_fail_with_one_line_and_leave_no_run_folder() {
     let config = cartpole_config();
     let c = config.as_str();
     assert!(refused(&["--config", c, "--env", "NoSuchEnv-v0"]).contains("NoSuchEnv-v0"));
-    assert!(refused(&["--config", c, "--algorithm", "sac"]).contains("unknown algorithm"));
+    assert!(refused(&["--config", c, "--algorithm", "a2c"]).contains("unknown algorithm"));
+    assert!(refused(&["--config", c, "--algorithm", "sac"]).contains("continuous (Box)"));
     assert!(refused(&["--config", c, "--algorithm", "bc"]).contains("bc needs"));
     assert!(refused(&["--config", "/no/such/config.yaml"]).contains("config.yaml"));
     assert!(refused(&["--config", c, "--episodes", "3"]).contains("conflict"));

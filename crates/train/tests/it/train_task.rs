@@ -195,11 +195,15 @@ fn task_run_resumes_its_episode_series_without_gaps_or_duplicates() {
 fn bad_task_overrides_fail_with_one_line_and_leave_no_run_folder() {
     let tmp = tempfile::tempdir().unwrap();
     let config = tiny_dishwashing_config(tmp.path());
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (&["--alpha=-1"], "reward.alpha_initial"),
         (&["--gamma-schedule", "cubic"], "cubic"),
         (&["--env", "CartPole-v1"], "CartPole-v1"),
-        (&["--algorithm", "sac"], "unknown algorithm"),
+        (&["--algorithm", "a2c"], "unknown algorithm"),
+        (
+            &["--algorithm", "sac", "--init-from", "x"],
+            "--algorithm sac takes none",
+        ),
         (&["--dagger-rounds", "3"], "needs --algorithm bc"),
         (
             &["--algorithm", "bc", "--demo-episodes", "0"],
