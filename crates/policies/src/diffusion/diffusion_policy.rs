@@ -225,7 +225,7 @@ impl<B: AutodiffBackend> ChunkModel for DiffusionPolicy<B> {
             .into_data()
             .convert::<f32>()
             .into_vec::<f32>()
-            .map_err(|e| PolicyError::NonFinite(format!("sampled chunk: {e:?}")))?;
+            .expect("converted to f32 just above");
         if out.iter().any(|v| !v.is_finite()) {
             return Err(PolicyError::NonFinite("the sampled chunk".into()));
         }
