@@ -19,8 +19,9 @@ pub const PAPER_DOWN_DIMS: [usize; 3] = [256, 512, 1024];
 pub struct DiffusionConfig {
     /// Channels of each U-Net level, outermost first; each a multiple of
     /// `n_groups`. The paper uses `[256, 512, 1024]` ([`PAPER_DOWN_DIMS`]).
-    /// Default `[64, 128, 256]`, sized for CPU training (BENCHMARKS.md,
-    /// "Diffusion policy").
+    /// Default `[32, 64, 128]`, sized for CPU training: about 70 ms a
+    /// step at batch 64 on two cores, so the default 25 000 steps take about
+    /// half an hour (BENCHMARKS.md, "Diffusion policy").
     pub down_dims: Vec<usize>,
     /// Temporal kernel of the U-Net's convolutions (odd). Default 5.
     pub kernel_size: usize,
@@ -47,7 +48,7 @@ pub struct DiffusionConfig {
     /// Steps of linear learning-rate warm-up. Default 500.
     pub lr_warmup_steps: u64,
     /// Gradient steps the cosine schedule spans (warm-up included); the rate
-    /// reaches 0 there and stays 0. Default 30 000.
+    /// reaches 0 there and stays 0. Default 25 000.
     pub total_gradient_steps: u64,
     /// Exponent of the EMA's warm-up, `1 − (1 + step)^−power`. Default 0.75.
     pub ema_power: f64,
@@ -60,7 +61,7 @@ pub struct DiffusionConfig {
 impl Default for DiffusionConfig {
     fn default() -> Self {
         Self {
-            down_dims: vec![64, 128, 256],
+            down_dims: vec![32, 64, 128],
             kernel_size: 5,
             n_groups: 8,
             step_embed_dim: 64,
@@ -72,7 +73,7 @@ impl Default for DiffusionConfig {
             adam_eps: 1e-8,
             weight_decay: 1e-6,
             lr_warmup_steps: 500,
-            total_gradient_steps: 30_000,
+            total_gradient_steps: 25_000,
             ema_power: 0.75,
             ema_max_decay: 0.9999,
             batch_size: 64,

@@ -14,8 +14,8 @@
 //! 4. the exact-resume state: weights, EMA weights, AdamW moments, step.
 //!
 //! Chunks and windows cross the API as host `f32` slices normalised to
-//! [−1, 1] ([`ChunkModel`]); inside, a chunk is channels-first,
-//! `[batch, d_action, horizon]`, as the 1-D convolutions want.
+//! [−1, 1] ([`ChunkModel`]); inside, a chunk is a `[batch, horizon,
+//! d_action]` tensor.
 
 use std::collections::HashMap;
 
@@ -108,9 +108,9 @@ impl<B: AutodiffBackend> DiffusionPolicy<B> {
     ) -> Tensor<B, 1> {
         let device = &self.device;
         let cond = window_tensor::<B>(obs, batch, &self.shape, device); // [batch, d_cond]
-        let x0 = chunk_tensor::<B>(actions.to_vec(), batch, &self.shape, device); // [batch, d_action, horizon]
+        let x0 = chunk_tensor::<B>(actions.to_vec(), batch, &self.shape, device); // [batch, horizon, d_action]
         let noise = gaussian(rng, actions.len());
-        let noise = chunk_tensor::<B>(noise, batch, &self.shape, device); // [batch, d_action, horizon]
+        let noise = chunk_tensor::<B>(noise, batch, &self.shape, device); // [batch, horizon, d_action]
         let t_max = self.noise_schedule.num_train_timesteps();
         let timesteps: Vec<usize> = (0..batch).map(|_| rng.random_range(0..t_max)).collect();
         let (signal, noise_scale): (Vec<f32>, Vec<f32>) = timesteps
@@ -127,14 +127,14 @@ impl<B: AutodiffBackend> DiffusionPolicy<B> {
             TensorData::new(timesteps.iter().map(|&t| t as f32).collect(), [batch]),
             device,
         );
-        let pred = self.model.forward(noisy, t, cond); // [batch, d_action, horizon]
+        let pred = self.model.forward(noisy, t, cond); // [batch, horizon, d_action]
         (pred - noise).square().mean()
     }
 
     // ---- DDIM sampling ---------------------------------------------------
 
     /// Denoises Gaussian noise into chunks with the EMA weights:
-    /// `[batch, d_action, horizon]`.
+    /// `[batch, horizon, d_action]`.
     fn sample(
         &self,
         obs: &[f32],
@@ -220,12 +220,12 @@ impl<B: AutodiffBackend> ChunkModel for DiffusionPolicy<B> {
         if batch == 0 {
             return Ok(Vec::new());
         }
-        let x = self.sample(obs, batch, rng).swap_dims(1, 2); // [batch, horizon, d_action]
+        let x = self.sample(obs, batch, rng); // [batch, horizon, d_action]
         let out = x
             .into_data()
             .convert::<f32>()
             .into_vec::<f32>()
-            .map_err(|e| PolicyError::NonFinite(format!("sampled chunk: {e:?}")))?;
+            .expect("converted to f32 just above");
         if out.iter().any(|v| !v.is_finite()) {
             return Err(PolicyError::NonFinite("the sampled chunk".into()));
         }
@@ -234,6 +234,10 @@ impl<B: AutodiffBackend> ChunkModel for DiffusionPolicy<B> {
 
     fn gradient_steps(&self) -> u64 {
         self.step
+    }
+
+    fn learning_rate(&self) -> Option<f64> {
+        Some(DiffusionPolicy::learning_rate(self))
     }
 
     // ---- Exact-resume state ----------------------------------------------
@@ -364,18 +368,17 @@ fn window_tensor<B: Backend>(
     )
 }
 
-/// Row-major chunks `[batch, horizon, d_action]` as `[batch, d_action, horizon]`.
+/// Row-major chunks as a `[batch, horizon, d_action]` tensor.
 fn chunk_tensor<B: Backend>(
     data: Vec<f32>,
     batch: usize,
     shape: &ChunkShape,
     device: &B::Device,
 ) -> Tensor<B, 3> {
-    Tensor::<B, 3>::from_data(
+    Tensor::from_data(
         TensorData::new(data, [batch, shape.horizon, shape.action_dim]),
         device,
     )
-    .swap_dims(1, 2)
 }
 
 #[cfg(test)]
