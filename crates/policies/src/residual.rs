@@ -17,7 +17,7 @@
 
 use std::path::{Path, PathBuf};
 
-use envs::{BasePolicy, EconEnv, ResidualAction, VecEnv, economic_env_over};
+use envs::{BasePolicy, EconEnv, Env, ResidualAction, VecEnv, economic_env_over};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -41,6 +41,12 @@ pub struct ResidualSpec {
     /// Its weights checksum when the run started (set with `base`).
     #[serde(default)]
     pub base_fnv1a64: Option<String>,
+    /// Whether the correction also applies to a labour task's grip. Off by
+    /// default: the grip's sign is a grasp or release decision, and a
+    /// clone's grip output can sit near zero, where any correction flips
+    /// it.
+    #[serde(default)]
+    pub correct_grip: bool,
 }
 
 fn default_scale() -> f64 {
@@ -56,6 +62,7 @@ impl ResidualSpec {
             scale,
             base: Some(base.display().to_string()),
             base_fnv1a64: Some(ckpt.meta.weights_fnv1a64),
+            correct_grip: false,
         })
     }
 
@@ -185,7 +192,10 @@ pub fn residual_venv(
         .map(|i| {
             let base = ChunkBase::new(&ckpt, &path, seed.wrapping_add(i as u64))?;
             let inner = envs::task_env_from_yaml(env_id, yaml, "config.yaml")?;
-            let residual = ResidualAction::new(inner, Box::new(base), spec.scale as f32)?;
+            let mut residual = ResidualAction::new(inner, Box::new(base), spec.scale as f32)?;
+            if !spec.correct_grip && residual.as_labour_task().is_some() {
+                residual = residual.without_correction_of(envs::GRIP_ACTION);
+            }
             Ok(economic_env_over(
                 task,
                 env_id,

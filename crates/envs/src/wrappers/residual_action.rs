@@ -36,6 +36,9 @@ pub struct ResidualAction<E> {
     action_space: Space,
     low: Vec<f32>,
     high: Vec<f32>,
+    /// Per action feature: whether the correction applies (else the base
+    /// action is executed as it is).
+    corrected: Vec<bool>,
     inner_obs: Vec<f32>,
     base_action: Vec<f32>,
     executed: Vec<f32>,
@@ -72,6 +75,7 @@ impl<E: Env> ResidualAction<E> {
         let observation_space = Space::Box(BoxSpace::new(low, high));
         let action_space = Space::Box(BoxSpace::new(vec![-1.0; d_act], vec![1.0; d_act]));
         Ok(Self {
+            corrected: vec![true; d_act],
             low: act_box.low.clone(),
             high: act_box.high.clone(),
             env,
@@ -83,6 +87,16 @@ impl<E: Env> ResidualAction<E> {
             base_action: vec![0.0; d_act],
             executed: vec![0.0; d_act],
         })
+    }
+
+    /// Leaves action feature `i` to the base alone (e.g. a labour task's
+    /// grip, whose sign is a grasp or a release decision); an index outside
+    /// the action is ignored.
+    pub fn without_correction_of(mut self, i: usize) -> Self {
+        if let Some(c) = self.corrected.get_mut(i) {
+            *c = false;
+        }
+        self
     }
 
     /// The base policy's action for the current observation.
@@ -157,7 +171,11 @@ impl<E: Env> Wrapper for ResidualAction<E> {
             }
         };
         for (i, x) in self.executed.iter_mut().enumerate() {
-            let c = correction[i].clamp(-1.0, 1.0);
+            let c = if self.corrected[i] {
+                correction[i].clamp(-1.0, 1.0)
+            } else {
+                0.0
+            };
             *x = (self.base_action[i] + self.scale * c).clamp(self.low[i], self.high[i]);
         }
         let t = self
@@ -257,6 +275,16 @@ mod tests {
             assert_eq!(&oa[..DISHWASHING_OBS_DIM], &ob[..]);
             assert_eq!(ta.reward, tb.reward);
         }
+    }
+
+    #[test]
+    fn a_feature_left_to_the_base_ignores_its_correction() {
+        let mut e = env(0.25).without_correction_of(crate::GRIP_ACTION);
+        let mut obs = vec![0.0; DISHWASHING_OBS_DIM + 5];
+        e.reset_into(Some(0), &mut obs).expect("reset");
+        e.step_into(Action::Continuous(&[1.0, 0.0, 0.0, 0.0, 1.0]), &mut obs)
+            .expect("step");
+        assert_eq!(e.executed_action(), &[0.75, -0.2, 0.0, 0.0, -1.0]);
     }
 
     #[test]
