@@ -60,7 +60,9 @@ pub struct FineTuneConfig {
     /// Residual fine-tuning of a frozen chunked policy (`vp train
     /// --init-from` a chunk or diffusion checkpoint): PPO learns a
     /// correction added to its actions ([`crate::ResidualSpec`]). Default
-    /// none.
+    /// none (and then not written, so configs and checkpoints of runs
+    /// without one read as before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub residual: Option<crate::ResidualSpec>,
 }
 

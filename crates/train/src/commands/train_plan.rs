@@ -463,8 +463,7 @@ fn fresh_task_plan(
     let chunked = algorithm == "chunk" || algorithm == "diffusion";
     ensure!(
         algorithm == "ppo" || args.init_from.is_none(),
-        "--init-from starts PPO from a checkpoint; --algorithm {algorithm} trains from \
-         demonstrations"
+        "--init-from starts PPO from a checkpoint; --algorithm {algorithm} takes none"
     );
     ensure!(
         algorithm != "bc" || args.episodes.is_none(),
