@@ -54,14 +54,14 @@ fn default_scale() -> f64 {
 }
 
 impl ResidualSpec {
-    /// A residual on the chunked policy at `base` (checked to be one).
-    pub fn on(base: &Path, scale: f64) -> Result<Self> {
-        let ckpt = Checkpoint::load(base)?;
-        ChunkPolicy::from_checkpoint(&ckpt, base)?;
+    /// A residual on the chunked policy `ckpt`, read from `base` (checked
+    /// to be one).
+    pub fn on(ckpt: &Checkpoint, base: &Path, scale: f64) -> Result<Self> {
+        ChunkPolicy::from_checkpoint(ckpt, base)?;
         Ok(Self {
             scale,
             base: Some(base.display().to_string()),
-            base_fnv1a64: Some(ckpt.meta.weights_fnv1a64),
+            base_fnv1a64: Some(ckpt.meta.weights_fnv1a64.clone()),
             correct_grip: false,
         })
     }

@@ -37,8 +37,8 @@ use std::process::ExitCode;
 
 use super::train_args::TrainArgs;
 use super::train_plan::{
-    ClassicPlan, Folder, Plan, SacPlan, TaskPlan, diffusion_chunk_config, extend_checkpoint,
-    extend_chunk_run, extend_task_run,
+    ClassicPlan, Folder, Plan, RunOptions, SacPlan, TaskPlan, diffusion_chunk_config,
+    extend_checkpoint, extend_chunk_run, extend_task_run,
 };
 use crate::out::outln;
 use crate::progress::Progress;
@@ -92,26 +92,12 @@ impl WithBackend for ClassicPlan {
                 }
                 let latest = run.model_latest_path();
                 let ppo = Ppo::<B>::resume(&latest, &device)?;
-                let metrics = Checkpoint::load(&latest)
-                    .map_err(|e| anyhow!("--resume: {e}"))?
-                    .meta
-                    .metrics;
+                let metrics = latest_metrics(&latest)?;
                 let start = resume_start(run, ppo.global_step(), metrics, best_by)?;
                 (ppo, start)
             }
         };
-        let convergence = resolved
-            .run
-            .convergence_return
-            .map_or(Convergence::Never, Convergence::MeanReturnAtLeast);
-        let config = SessionConfig {
-            eval_every: resolved.run.eval_every,
-            max_episodes: resolved.run.max_episodes,
-            stop_on_convergence: resolved.run.stop_on_convergence,
-            best_by,
-            convergence,
-            scorer: None,
-        };
+        let config = classic_session(&resolved.run, best_by);
         let mut learner = ClassicPpoLearner::new(ppo, resolved.eval_episodes, resolved.seed);
         let total = learner.ppo().config().total_timesteps;
         let (end, root) = drive(start, config, &mut learner, total, Kind::Returns)?;
@@ -261,26 +247,12 @@ impl WithBackend for SacPlan {
                 let mut sac = Sac::<B>::resume(&latest, &device)
                     .with_context(|| format!("--resume {}", run.root().display()))?;
                 sac.set_total_timesteps(resolved.sac.total_timesteps)?;
-                let metrics = Checkpoint::load(&latest)
-                    .map_err(|e| anyhow!("--resume: {e}"))?
-                    .meta
-                    .metrics;
+                let metrics = latest_metrics(&latest)?;
                 let start = resume_start(run, sac.global_step(), metrics, best_by)?;
                 (sac, start)
             }
         };
-        let convergence = resolved
-            .run
-            .convergence_return
-            .map_or(Convergence::Never, Convergence::MeanReturnAtLeast);
-        let config = SessionConfig {
-            eval_every: resolved.run.eval_every,
-            max_episodes: resolved.run.max_episodes,
-            stop_on_convergence: resolved.run.stop_on_convergence,
-            best_by,
-            convergence,
-            scorer: None,
-        };
+        let config = classic_session(&resolved.run, best_by);
         let total = resolved.sac.total_timesteps;
         let mut learner = SacLearner::classic(sac, resolved.eval_episodes, resolved.seed);
         let (end, root) = drive(start, config, &mut learner, total, Kind::Returns)?;
@@ -601,6 +573,29 @@ pub(super) fn task_hparams(
 
 /// Where a resumed run's session starts: `model_latest`'s step and
 /// metrics (read by the caller), and `model_best`'s best-by metric.
+/// The metrics `model_latest` at `latest` was saved with.
+fn latest_metrics(latest: &Path) -> Result<BTreeMap<String, f64>> {
+    Ok(Checkpoint::load(latest)
+        .map_err(|e| anyhow!("--resume: {e}"))?
+        .meta
+        .metrics)
+}
+
+/// The session of a classic-control run (PPO or SAC): its evaluation
+/// cadence, episode cap and the env's convergence return, no economics.
+fn classic_session(run: &RunOptions, best_by: BestBy) -> SessionConfig {
+    SessionConfig {
+        eval_every: run.eval_every,
+        max_episodes: run.max_episodes,
+        stop_on_convergence: run.stop_on_convergence,
+        best_by,
+        convergence: run
+            .convergence_return
+            .map_or(Convergence::Never, Convergence::MeanReturnAtLeast),
+        scorer: None,
+    }
+}
+
 fn resume_start(
     run: runs::RunDir,
     step: u64,

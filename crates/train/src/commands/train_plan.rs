@@ -244,18 +244,8 @@ fn fresh_plan(args: &TrainArgs, device: DeviceChoice) -> Result<Plan> {
     cfg.ppo
         .validate()
         .map_err(|e| anyhow!("{}: {e}", config_path.display()))?;
-    let convergence_return = convergence_return(&cfg.env_id);
-    if args.stop_on_convergence && convergence_return.is_none() {
-        bail!(
-            "--stop-on-convergence: no convergence criterion for {}",
-            cfg.env_id
-        );
-    }
-    let eval_every = match args.eval_every {
-        Some(0) => bail!("--eval-every must be at least 1"),
-        Some(n) => n,
-        None => cfg.ppo.num_updates().div_ceil(10).max(1),
-    };
+    let (convergence_return, eval_every) =
+        classic_schedule(args, &cfg.env_id, cfg.ppo.num_updates())?;
     let resolved = ResolvedConfig {
         env_id: cfg.env_id.clone(),
         seed: cfg.seed,
@@ -607,7 +597,7 @@ fn fresh_task_plan(
                 // recorded (path and checksum) for resume and evaluate.
                 let scale = ppo.fine_tune.residual.as_ref().map_or(0.1, |r| r.scale);
                 ppo.fine_tune.residual = Some(
-                    policies::ResidualSpec::on(p, scale)
+                    policies::ResidualSpec::on(&ckpt, p, scale)
                         .map_err(|e| anyhow!("--init-from: {e}"))?,
                 );
                 ppo.fine_tune
@@ -881,18 +871,8 @@ fn fresh_sac_plan(args: &TrainArgs, device: DeviceChoice, path: &Path) -> Result
         bail!("--episodes must be at least 1");
     }
     cfg.sac.validate().map_err(|e| anyhow!("{file}: {e}"))?;
-    let convergence_return = convergence_return(&cfg.env_id);
-    if args.stop_on_convergence && convergence_return.is_none() {
-        bail!(
-            "--stop-on-convergence: no convergence criterion for {}",
-            cfg.env_id
-        );
-    }
-    let eval_every = match args.eval_every {
-        Some(0) => bail!("--eval-every must be at least 1"),
-        Some(n) => n,
-        None => cfg.sac.num_iterations().div_ceil(10).max(1),
-    };
+    let (convergence_return, eval_every) =
+        classic_schedule(args, &cfg.env_id, cfg.sac.num_iterations())?;
     let resolved = SacResolvedConfig {
         env_id: cfg.env_id.clone(),
         seed: cfg.seed,
@@ -959,4 +939,20 @@ fn resume_sac_plan(args: &TrainArgs, run: RunDir) -> Result<SacPlan> {
         yaml,
         folder: Folder::Resume(run),
     })
+}
+
+/// A classic-control run's convergence return (refusing
+/// `--stop-on-convergence` where the env has none) and its evaluation
+/// cadence: `--eval-every`, or a tenth of its `iterations`.
+fn classic_schedule(args: &TrainArgs, env_id: &str, iterations: u64) -> Result<(Option<f64>, u64)> {
+    let convergence_return = convergence_return(env_id);
+    if args.stop_on_convergence && convergence_return.is_none() {
+        bail!("--stop-on-convergence: no convergence criterion for {env_id}");
+    }
+    let eval_every = match args.eval_every {
+        Some(0) => bail!("--eval-every must be at least 1"),
+        Some(n) => n,
+        None => iterations.div_ceil(10).max(1),
+    };
+    Ok((convergence_return, eval_every))
 }
