@@ -6,7 +6,9 @@
 use serde::{Deserialize, Serialize};
 use yaml_config::ConfigCheck;
 
-use crate::{ChunkExecution, ChunkHeadConfig, ChunkShape, PolicyError, Result};
+use crate::{
+    ChunkExecution, ChunkHeadConfig, ChunkShape, PolicyError, Result, SelfImitationConfig,
+};
 
 /// Action chunking (`chunk:` in a task config; every key optional).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +43,11 @@ pub struct ChunkConfig {
     pub ignore_observations: Vec<usize>,
     /// The deterministic chunk head (`--algorithm chunk`).
     pub head: ChunkHeadConfig,
+    /// Economic self-imitation while fine-tuning a clone (`vp train
+    /// --init-from`): rounds of rollouts whose best segments join the
+    /// data. Default none (learn from the demonstrations only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub self_imitation: Option<SelfImitationConfig>,
 }
 
 impl Default for ChunkConfig {
@@ -56,6 +63,7 @@ impl Default for ChunkConfig {
             steps_per_iteration: 500,
             ignore_observations: Vec::new(),
             head: ChunkHeadConfig::default(),
+            self_imitation: None,
         }
     }
 }
@@ -81,7 +89,27 @@ impl ChunkConfig {
         c.at_least("chunk.gradient_steps", self.gradient_steps, 1);
         c.at_least("chunk.steps_per_iteration", self.steps_per_iteration, 1);
         c.finish()?;
+        if let Some(si) = &self.self_imitation {
+            si.validate()?;
+        }
         self.head.validate()
+    }
+
+    /// Whether `other` builds and feeds a model the same way (windows,
+    /// horizon, execution steps, ignored observations): what a fine-tune
+    /// may not change in the clone it starts from.
+    pub fn same_model_inputs(&self, other: &Self) -> bool {
+        (
+            self.obs_window,
+            self.horizon,
+            self.action_steps,
+            &self.ignore_observations,
+        ) == (
+            other.obs_window,
+            other.horizon,
+            other.action_steps,
+            &other.ignore_observations,
+        )
     }
 
     /// The `chunk:` section of a task config (kept as JSON by the

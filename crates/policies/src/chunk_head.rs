@@ -419,6 +419,10 @@ impl<B: AutodiffBackend> ChunkModel for ChunkHead<B> {
         out
     }
 
+    fn weight_prefixes(&self) -> &'static [&'static str] {
+        &["net."]
+    }
+
     fn import_state(&mut self, tensors: &[NamedTensor]) -> Result<()> {
         let mut net = HashMap::new();
         let mut moments = Vec::new();

@@ -9,7 +9,7 @@
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::{NamedTensor, Result};
+use crate::{NamedTensor, PolicyError, Result};
 
 /// The sizes every chunked model is built for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -77,4 +77,40 @@ pub trait ChunkModel {
     /// Restores what [`ChunkModel::export_state`] wrote; fails naming the
     /// first missing or mis-shaped tensor.
     fn import_state(&mut self, tensors: &[NamedTensor]) -> Result<()>;
+
+    /// Name prefixes (`net.`, `model.`…) of the trained weights among the
+    /// tensors of [`ChunkModel::export_state`], as opposed to optimizer
+    /// moments and steps. None: the model cannot start from another's
+    /// weights.
+    fn weight_prefixes(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Takes the trained weights out of another model's exported state
+    /// `tensors` and keeps this model's own optimizer, schedule and step:
+    /// the start of a fine-tune. Fails, changing nothing, naming the first
+    /// weight that is missing or shaped differently.
+    fn import_weights(&mut self, tensors: &[NamedTensor]) -> Result<()> {
+        let prefixes = self.weight_prefixes();
+        if prefixes.is_empty() {
+            return Err(PolicyError::ParamMismatch(
+                "this model cannot start from another's weights".to_owned(),
+            ));
+        }
+        let is_weight = |name: &str| prefixes.iter().any(|p| name.starts_with(p));
+        let mut own = self.export_state();
+        for t in own.iter_mut().filter(|t| is_weight(&t.name)) {
+            let src = tensors.iter().find(|s| s.name == t.name).ok_or_else(|| {
+                PolicyError::ParamMismatch(format!("weight `{}` is missing", t.name))
+            })?;
+            if src.shape != t.shape {
+                return Err(PolicyError::ParamMismatch(format!(
+                    "weight `{}` is {:?}, this model's is {:?}",
+                    t.name, src.shape, t.shape
+                )));
+            }
+            t.data.clone_from(&src.data);
+        }
+        self.import_state(&own)
+    }
 }

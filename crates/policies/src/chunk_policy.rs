@@ -45,6 +45,53 @@ pub struct DemoRecord {
     pub file_len: u64,
     /// Its FNV-1a-64, hex.
     pub file_fnv1a64: String,
+    /// Rounds of economic self-imitation whose kept segments joined the
+    /// demonstrations, in order (a fine-tune; see
+    /// [`crate::SelfImitationConfig`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub self_imitation: Vec<RoundRecord>,
+}
+
+/// One round of self-imitation, saved beside the checkpoints as
+/// [`round_file`]`(round)` (raw observations and actions, one dataset
+/// episode per kept segment), written once before any checkpoint that
+/// counts it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoundRecord {
+    /// Round index, from 0.
+    pub round: u64,
+    /// Seed of its first episode.
+    pub seed: u64,
+    /// Episodes played.
+    pub episodes: usize,
+    /// Error-free segments that completed units.
+    pub successful: usize,
+    /// Segments that ended in an error.
+    pub failed: usize,
+    /// Segments kept (dataset episodes in the file).
+    pub kept: usize,
+    /// Steps over the kept segments.
+    pub steps: usize,
+    /// Length of the file in bytes.
+    pub file_len: u64,
+    /// Its FNV-1a-64, hex.
+    pub file_fnv1a64: String,
+}
+
+/// The clone a fine-tune started from (`vp train --init-from`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitRecord {
+    /// The checkpoint's path as given.
+    pub path: String,
+    /// Its weights' FNV-1a-64.
+    pub weights_fnv1a64: String,
+}
+
+/// File name of self-imitation round `round`'s kept segments.
+pub fn round_file(round: u64) -> String {
+    format!("self_imitation-{round:04}.safetensors")
 }
 
 /// A chunked policy's checkpoint record (see the module docs).
@@ -66,6 +113,9 @@ pub struct ChunkPolicy {
     pub total_steps: u64,
     /// What the model learnt from.
     pub demonstrations: DemoRecord,
+    /// The clone this policy was fine-tuned from, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_from: Option<InitRecord>,
 }
 
 impl ChunkPolicy {
@@ -177,7 +227,13 @@ pub(crate) fn blob_id(blob: &[u8]) -> (u64, String) {
 /// Writes `blob` as `dir/demonstrations.safetensors` (atomically) unless a
 /// file with its length and checksum is already there.
 pub(crate) fn save_demonstrations(dir: &Path, blob: &[u8]) -> Result<()> {
-    let path = dir.join(DEMONSTRATIONS_FILE);
+    save_dataset_file(dir, DEMONSTRATIONS_FILE, blob)
+}
+
+/// Writes `blob` as `dir/name` (atomically) unless a file with its length
+/// and checksum is already there.
+pub(crate) fn save_dataset_file(dir: &Path, name: &str, blob: &[u8]) -> Result<()> {
+    let path = dir.join(name);
     if let Ok(existing) = std::fs::read(&path)
         && blob_id(&existing) == blob_id(blob)
     {
@@ -190,17 +246,60 @@ pub(crate) fn save_demonstrations(dir: &Path, blob: &[u8]) -> Result<()> {
 /// Reads `dir/demonstrations.safetensors`, refusing a file whose length or
 /// checksum differ from `record`'s.
 pub fn load_demonstrations(dir: &Path, record: &DemoRecord) -> Result<ChunkDataset> {
-    let path = dir.join(DEMONSTRATIONS_FILE);
+    load_dataset_file(
+        &dir.join(DEMONSTRATIONS_FILE),
+        record.file_len,
+        &record.file_fnv1a64,
+    )
+}
+
+/// Reads the kept segments of every self-imitation round `record` counts,
+/// from beside the checkpoint in `dir`, each checked as
+/// [`load_demonstrations`] checks its file.
+/// A round that kept nothing has no file (`d_obs`, `d_action`: the sizes
+/// of its empty dataset).
+pub fn load_rounds(
+    dir: &Path,
+    record: &DemoRecord,
+    (d_obs, d_action): (usize, usize),
+) -> Result<Vec<ChunkDataset>> {
+    record
+        .self_imitation
+        .iter()
+        .map(|r| {
+            if r.kept == 0 {
+                return Ok(ChunkDataset::new(d_obs, d_action));
+            }
+            let data =
+                load_dataset_file(&dir.join(round_file(r.round)), r.file_len, &r.file_fnv1a64)?;
+            if (data.d_obs, data.d_action) != (d_obs, d_action) {
+                return Err(PolicyError::CorruptCheckpoint {
+                    path: dir.join(round_file(r.round)),
+                    reason: format!(
+                        "{} observation and {} action features, the policy has {d_obs} and \
+                         {d_action}",
+                        data.d_obs, data.d_action
+                    ),
+                });
+            }
+            Ok(data)
+        })
+        .collect()
+}
+
+/// Reads a dataset file, refusing one whose length or checksum differ.
+fn load_dataset_file(path: &Path, file_len: u64, file_fnv1a64: &str) -> Result<ChunkDataset> {
+    let path = path.to_path_buf();
     let blob = std::fs::read(&path).map_err(|e| PolicyError::io(&path, e))?;
     let (len, sum) = blob_id(&blob);
     let corrupt = |reason: String| PolicyError::CorruptCheckpoint {
         path: path.clone(),
         reason,
     };
-    if len != record.file_len || sum != record.file_fnv1a64 {
+    if len != file_len || sum != file_fnv1a64 {
         return Err(corrupt(format!(
-            "{len} bytes with checksum {sum}, the checkpoint says {} bytes with {}",
-            record.file_len, record.file_fnv1a64
+            "{len} bytes with checksum {sum}, the checkpoint says {file_len} bytes with \
+             {file_fnv1a64}"
         )));
     }
     let st = safetensors::SafeTensors::deserialize(&blob).map_err(|e| corrupt(e.to_string()))?;

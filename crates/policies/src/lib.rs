@@ -33,6 +33,7 @@ mod chunk_head;
 mod chunk_model;
 mod chunk_normalizer;
 mod chunk_policy;
+mod chunk_self_imitation;
 mod dagger;
 mod dagger_config;
 mod device;
@@ -70,7 +71,12 @@ pub use chunk_head::{ChunkActivation, ChunkHead, ChunkHeadConfig, ChunkLoss, Chu
 pub use chunk_model::{ChunkModel, ChunkShape};
 pub use chunk_normalizer::{CONSTANT_FEATURE_RANGE, MinMaxNormalizer};
 pub use chunk_policy::{
-    CHUNK_ALGORITHMS, ChunkPolicy, DEMONSTRATIONS_FILE, DemoRecord, load_demonstrations,
+    CHUNK_ALGORITHMS, ChunkPolicy, DEMONSTRATIONS_FILE, DemoRecord, InitRecord, RoundRecord,
+    load_demonstrations, load_rounds, round_file,
+};
+pub use chunk_self_imitation::{
+    ROLLOUT_SEED_BASE, RoundOutcome, Segment, SegmentCutter, SegmentPrices, SelfImitationConfig,
+    collect_round, select_segments,
 };
 pub use dagger::{
     Dagger, DaggerLearner, DaggerReport, DaggerRound, dagger, observation_statistics,

@@ -264,6 +264,10 @@ impl<B: AutodiffBackend> ChunkModel for DiffusionPolicy<B> {
         out
     }
 
+    fn weight_prefixes(&self) -> &'static [&'static str] {
+        &["model.", "ema."]
+    }
+
     fn import_state(&mut self, tensors: &[NamedTensor]) -> Result<()> {
         let mut model = HashMap::new();
         let mut ema = HashMap::new();

@@ -24,11 +24,13 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use runs::{EpisodeSeries, EvalSummary, Evaluation, Iteration, Learner, Scalar};
 
-use crate::chunk_policy::{blob_id, demonstrations_blob, save_demonstrations};
+use crate::chunk_policy::{blob_id, demonstrations_blob, save_dataset_file, save_demonstrations};
 use crate::{
     Checkpoint, CheckpointMeta, CheckpointState, ChunkConfig, ChunkDataset, ChunkModel,
-    ChunkPolicy, ChunkShape, ChunkWindow, DemoRecord, MinMaxNormalizer, PolicyError, Result,
-    RngState, evaluate_chunk_episodes, load_demonstrations, record_expert_episodes,
+    ChunkPolicy, ChunkShape, ChunkWindow, DemoRecord, InitRecord, MinMaxNormalizer, PolicyError,
+    ROLLOUT_SEED_BASE, Result, RngState, RoundRecord, SegmentPrices, SelfImitationConfig,
+    collect_round, evaluate_chunk_episodes, load_demonstrations, load_rounds,
+    record_expert_episodes, round_file,
 };
 
 /// What a chunk run is, whichever model it trains.
@@ -65,6 +67,11 @@ pub struct TaskChunkLearner<M: ChunkModel> {
     act_norm: MinMaxNormalizer,
     demos: DemoRecord,
     demos_saved: Cell<bool>,
+    /// Self-imitation rounds' kept segments, raw, in round order.
+    rounds: Vec<ChunkDataset>,
+    /// Rounds whose files are written.
+    rounds_saved: Cell<usize>,
+    init_from: Option<InitRecord>,
     observation_space: Space,
     action_space: Space,
     rng: ChaCha8Rng,
@@ -104,13 +111,14 @@ impl<M: ChunkModel> TaskChunkLearner<M> {
             units: infos.iter().map(|i| i.units_completed).collect(),
             file_len,
             file_fnv1a64,
+            self_imitation: Vec::new(),
         };
         let shape = run.chunk.shape(raw.d_obs, raw.d_action);
         let model = build(shape)?;
         Self::assemble(
             run,
             model,
-            raw,
+            (raw, Vec::new()),
             (obs_norm, act_norm),
             demos,
             (env.observation_space().clone(), env.action_space().clone()),
@@ -151,6 +159,11 @@ impl<M: ChunkModel> TaskChunkLearner<M> {
             .restore()?;
         let dir = latest.parent().unwrap_or(Path::new("."));
         let raw = load_demonstrations(dir, &policy.demonstrations)?;
+        let rounds = load_rounds(
+            dir,
+            &policy.demonstrations,
+            (policy.shape.obs_dim, policy.shape.action_dim),
+        )?;
         if (raw.d_obs, raw.d_action) != (policy.shape.obs_dim, policy.shape.action_dim) {
             return Err(mismatch(
                 "the demonstrations do not fit the model's sizes".to_owned(),
@@ -159,17 +172,92 @@ impl<M: ChunkModel> TaskChunkLearner<M> {
         run.chunk = policy.chunk.clone();
         run.model_config = policy.model.clone();
         run.total_steps = run.total_steps.max(policy.total_steps);
-        let learner = Self::assemble(
+        let n_rounds = rounds.len();
+        let mut learner = Self::assemble(
             run,
             model,
-            raw,
+            (raw, rounds),
             (policy.obs_norm, policy.act_norm),
             policy.demonstrations,
             (env.observation_space().clone(), env.action_space().clone()),
             rng,
             ckpt.meta.update,
         )?;
+        learner.init_from = policy.init_from;
         learner.demos_saved.set(true);
+        learner.rounds_saved.set(n_rounds);
+        Ok(learner)
+    }
+
+    /// Fine-tunes the chunked clone at `init_from` (`vp train --init-from`):
+    /// a model built by `build(run.model_config, shape)` (a fresh optimizer
+    /// and schedule from this run's config) takes the clone's weights; the
+    /// normalisers and demonstrations are the clone's, and this run's
+    /// `chunk.self_imitation` adds rounds of the policy's own best
+    /// segments. The clone's windows, horizon and ignored observations
+    /// must be this run's.
+    pub fn fine_tune(
+        run: ChunkRun,
+        init_from: &Path,
+        build: impl FnOnce(&serde_json::Value, ChunkShape) -> Result<M>,
+    ) -> Result<Self> {
+        let ckpt = Checkpoint::load(init_from)?;
+        let mismatch = |reason: String| PolicyError::CheckpointMismatch {
+            path: init_from.to_path_buf(),
+            reason,
+        };
+        if ckpt.meta.algorithm != run.algorithm {
+            return Err(mismatch(format!(
+                "written by `{}`, this run fine-tunes `{}`",
+                ckpt.meta.algorithm, run.algorithm
+            )));
+        }
+        run.chunk.validate()?;
+        let env = envs::task_env_from_yaml(&run.env_id, &run.yaml, "config.yaml")?;
+        ckpt.check_env(&run.env_id, env.observation_space(), env.action_space())?;
+        let clone = ChunkPolicy::from_checkpoint(&ckpt, init_from)?;
+        if !clone.chunk.same_model_inputs(&run.chunk) {
+            return Err(mismatch(format!(
+                "the clone reads windows of {} observations (ignoring {:?}) and predicts {} \
+                 actions executing {}; this run's chunk: section says {}, {:?}, {}, {}",
+                clone.chunk.obs_window,
+                clone.chunk.ignore_observations,
+                clone.chunk.horizon,
+                clone.chunk.action_steps,
+                run.chunk.obs_window,
+                run.chunk.ignore_observations,
+                run.chunk.horizon,
+                run.chunk.action_steps
+            )));
+        }
+        if !clone.demonstrations.self_imitation.is_empty() {
+            return Err(mismatch(
+                "it is itself a fine-tune; start from the clone learnt from the demonstrations \
+                 (or --resume this run)"
+                    .to_owned(),
+            ));
+        }
+        let dir = init_from.parent().unwrap_or(Path::new("."));
+        let raw = load_demonstrations(dir, &clone.demonstrations)?;
+        let mut model = build(&run.model_config, clone.shape)?;
+        model
+            .import_weights(&ckpt.model)
+            .map_err(|e| mismatch(e.to_string()))?;
+        let seed = run.task.training.seed;
+        let mut learner = Self::assemble(
+            run,
+            model,
+            (raw, Vec::new()),
+            (clone.obs_norm, clone.act_norm),
+            clone.demonstrations,
+            (env.observation_space().clone(), env.action_space().clone()),
+            ChaCha8Rng::seed_from_u64(seed),
+            0,
+        )?;
+        learner.init_from = Some(InitRecord {
+            path: init_from.display().to_string(),
+            weights_fnv1a64: ckpt.meta.weights_fnv1a64.clone(),
+        });
         Ok(learner)
     }
 
@@ -177,7 +265,7 @@ impl<M: ChunkModel> TaskChunkLearner<M> {
     fn assemble(
         run: ChunkRun,
         model: M,
-        raw: ChunkDataset,
+        (raw, rounds): (ChunkDataset, Vec<ChunkDataset>),
         (obs_norm, act_norm): (MinMaxNormalizer, MinMaxNormalizer),
         demos: DemoRecord,
         (observation_space, action_space): (Space, Space),
@@ -194,6 +282,9 @@ impl<M: ChunkModel> TaskChunkLearner<M> {
         let mut data = raw.clone();
         obs_norm.normalize(&mut data.obs);
         act_norm.normalize(&mut data.actions);
+        for round in &rounds {
+            append_normalized(&mut data, round, (&obs_norm, &act_norm))?;
+        }
         let windows = data.windows(&shape, run.chunk.pad_after());
         if windows.is_empty() {
             return Err(PolicyError::Dataset(format!(
@@ -212,6 +303,9 @@ impl<M: ChunkModel> TaskChunkLearner<M> {
             act_norm,
             demos,
             demos_saved: Cell::new(false),
+            rounds,
+            rounds_saved: Cell::new(0),
+            init_from: None,
             observation_space,
             action_space,
             rng,
@@ -250,6 +344,7 @@ impl<M: ChunkModel> TaskChunkLearner<M> {
             act_norm: self.act_norm.clone(),
             total_steps: self.run.total_steps,
             demonstrations: self.demos.clone(),
+            init_from: self.init_from.clone(),
         }
     }
 
@@ -281,6 +376,93 @@ impl<M: ChunkModel> TaskChunkLearner<M> {
         })
     }
 
+    /// Plays self-imitation round `round` with the current model and adds
+    /// its kept segments to the data; returns its scalars and the
+    /// episodes' counters.
+    fn self_imitation_round(
+        &mut self,
+        si: &SelfImitationConfig,
+        round: u64,
+    ) -> Result<(Vec<Scalar>, Vec<economics::EpisodeOutcome>)> {
+        let episodes = si.episodes_per_round;
+        let copies = episodes.min(crate::MAX_EVAL_COPIES);
+        let mut venv = economic_venv(
+            &self.run.task,
+            &self.run.env_id,
+            &self.run.yaml,
+            copies,
+            0.0,
+        )?;
+        let mut executor = self.policy().executor(copies)?;
+        let task = &self.run.task.task;
+        let prices = SegmentPrices {
+            price_per_unit: task.price_per_unit,
+            damage_cost: task.damage_cost,
+            human_wage: task.human_wage,
+        };
+        let seed = ROLLOUT_SEED_BASE + round * episodes as u64;
+        let outcome = collect_round(
+            &self.model,
+            &mut executor,
+            &mut venv,
+            episodes,
+            seed,
+            si.noise_std,
+            &self.act_norm,
+            &mut self.rng,
+            &prices,
+            si.keep_fraction,
+        )?;
+        let kept = outcome.kept;
+        let (file_len, file_fnv1a64) = if kept.is_empty() {
+            (0, String::new())
+        } else {
+            blob_id(&demonstrations_blob(&kept)?)
+        };
+        if !kept.is_empty() {
+            append_normalized(&mut self.data, &kept, (&self.obs_norm, &self.act_norm))?;
+            self.windows = self.data.windows(&self.shape, self.run.chunk.pad_after());
+        }
+        self.demos.self_imitation.push(RoundRecord {
+            round,
+            seed,
+            episodes,
+            successful: outcome.successful,
+            failed: outcome.failed,
+            kept: kept.episodes(),
+            steps: kept.len(),
+            file_len,
+            file_fnv1a64,
+        });
+        self.rounds.push(kept);
+        let step = self.model.gradient_steps();
+        let steps = self
+            .demos
+            .self_imitation
+            .iter()
+            .map(|r| r.steps)
+            .sum::<usize>();
+        let scalars = vec![
+            Scalar::new(
+                "self_imitation/successful_segments",
+                step,
+                outcome.successful as f64,
+            ),
+            Scalar::new(
+                "self_imitation/failed_segments",
+                step,
+                outcome.failed as f64,
+            ),
+            Scalar::new(
+                "self_imitation/kept_segments",
+                step,
+                self.demos.self_imitation.last().map_or(0, |r| r.kept) as f64,
+            ),
+            Scalar::new("self_imitation/steps_in_data", step, steps as f64),
+        ];
+        Ok((scalars, outcome.episodes))
+    }
+
     /// One gradient step on `batch` windows drawn uniformly.
     fn gradient_step(&mut self, obs: &mut [f32], actions: &mut [f32]) -> Result<f32> {
         let s = self.shape;
@@ -300,6 +482,16 @@ impl<M: ChunkModel> Learner for TaskChunkLearner<M> {
     type Error = PolicyError;
 
     fn iterate(&mut self, _series: EpisodeSeries) -> Result<Iteration> {
+        let mut round_scalars = Vec::new();
+        let mut outcomes = Vec::new();
+        if let Some(si) = self.run.chunk.self_imitation.clone() {
+            let round = self.iteration / si.iterations_per_round;
+            if self.iteration.is_multiple_of(si.iterations_per_round)
+                && self.demos.self_imitation.len() as u64 == round
+            {
+                (round_scalars, outcomes) = self.self_imitation_round(&si, round)?;
+            }
+        }
         let started = Instant::now();
         let s = self.shape;
         let batch = self.run.chunk.batch_size;
@@ -329,10 +521,13 @@ impl<M: ChunkModel> Learner for TaskChunkLearner<M> {
         if let Some(lr) = lr {
             scalars.push(Scalar::new("charts/learning_rate", step, lr));
         }
+        scalars.extend(round_scalars);
         Ok(Iteration {
             index: self.iteration,
             global_step: step,
             scalars,
+            episodes_ended: outcomes.len() as u64,
+            outcomes,
             ..Iteration::default()
         })
     }
@@ -375,6 +570,35 @@ impl<M: ChunkModel> Learner for TaskChunkLearner<M> {
             save_demonstrations(dir, &demonstrations_blob(&self.raw)?)?;
             self.demos_saved.set(true);
         }
+        for (record, round) in self
+            .demos
+            .self_imitation
+            .iter()
+            .zip(&self.rounds)
+            .skip(self.rounds_saved.get())
+        {
+            if !round.is_empty() {
+                save_dataset_file(dir, &round_file(record.round), &demonstrations_blob(round)?)?;
+            }
+        }
+        self.rounds_saved.set(self.rounds.len());
         super::save_with(self.checkpoint()?, dir, name, metrics)
     }
+}
+
+/// Appends `raw`'s episodes to `data`, normalised.
+fn append_normalized(
+    data: &mut ChunkDataset,
+    raw: &ChunkDataset,
+    (obs_norm, act_norm): (&MinMaxNormalizer, &MinMaxNormalizer),
+) -> Result<()> {
+    for e in 0..raw.episodes() {
+        let r = raw.episode(e);
+        let mut obs = raw.obs[r.start * raw.d_obs..r.end * raw.d_obs].to_vec();
+        let mut actions = raw.actions[r.start * raw.d_action..r.end * raw.d_action].to_vec();
+        obs_norm.normalize(&mut obs);
+        act_norm.normalize(&mut actions);
+        data.push_episode(&obs, &actions)?;
+    }
+    Ok(())
 }

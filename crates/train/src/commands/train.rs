@@ -506,14 +506,25 @@ fn run_chunked<M: ChunkModel>(
     let (mut learner, start) = match folder {
         Folder::Staged(staged) => {
             let model_config = run.model_config.clone();
-            let learner =
-                TaskChunkLearner::start(run, options.demo_episodes, options.demo_skill, |shape| {
-                    build(&model_config, shape)
-                })?;
+            let learner = match &options.init_from {
+                Some(path) => TaskChunkLearner::fine_tune(run, Path::new(path), &build)
+                    .with_context(|| format!("--init-from {path}"))?,
+                None => TaskChunkLearner::start(
+                    run,
+                    options.demo_episodes,
+                    options.demo_skill,
+                    |shape| build(&model_config, shape),
+                )?,
+            };
             let demos = learner.demos();
             outln!(
-                "{} expert demonstrations: {} steps, {:.2} units per episode; {} training windows",
+                "{} expert demonstrations{}: {} steps, {:.2} units per episode; {} training \
+                 windows",
                 demos.episodes,
+                options
+                    .init_from
+                    .as_ref()
+                    .map_or(String::new(), |p| format!(" (the clone's, from {p})")),
                 demos.steps,
                 demos.units.iter().map(|&u| f64::from(u)).sum::<f64>()
                     / demos.units.len().max(1) as f64,

@@ -452,8 +452,9 @@ fn fresh_task_plan(
     };
     let chunked = algorithm == "chunk" || algorithm == "diffusion";
     ensure!(
-        algorithm == "ppo" || args.init_from.is_none(),
-        "--init-from starts PPO from a checkpoint; --algorithm {algorithm} takes none"
+        algorithm == "ppo" || chunked || args.init_from.is_none(),
+        "--init-from starts PPO, action chunking or diffusion from a checkpoint; --algorithm \
+         {algorithm} takes none"
     );
     ensure!(
         algorithm != "bc" || args.episodes.is_none(),
@@ -592,7 +593,15 @@ fn fresh_task_plan(
                 p.display(),
                 ckpt.meta.env_id
             );
-            if policies::is_chunk_checkpoint(&ckpt) {
+            if chunked {
+                ensure!(
+                    ckpt.meta.algorithm == algorithm,
+                    "--init-from {}: written by `{}`; --algorithm {algorithm} fine-tunes a \
+                     `{algorithm}` checkpoint",
+                    p.display(),
+                    ckpt.meta.algorithm
+                );
+            } else if policies::is_chunk_checkpoint(&ckpt) {
                 // PPO fine-tunes a chunked policy as a residual on it,
                 // recorded (path and checksum) for resume and evaluate.
                 let scale = ppo.fine_tune.residual.as_ref().map_or(0.1, |r| r.scale);

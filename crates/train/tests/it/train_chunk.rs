@@ -248,3 +248,125 @@ fn bad_chunk_settings_fail_with_one_line_and_leave_no_run_folder() {
         assert!(!run.exists(), "{extra:?} {flags:?} left a run folder");
     }
 }
+
+#[test]
+fn self_imitation_fine_tunes_a_clone_resumes_exactly_and_refuses_another_shape() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clone_config = tiny_chunk_config(tmp.path(), "");
+    let clone = tmp.path().join("clone");
+    let out = train_chunk(&clone_config, &clone, 20);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let init = clone.join("checkpoints/model_latest").display().to_string();
+    let dir = tmp.path().join("ft");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = tiny_chunk_config(
+        &dir,
+        "    learning_rate: 1.0e-4\n  self_imitation:\n    episodes_per_round: 2\n    \
+         iterations_per_round: 1\n    keep_fraction: 1.0\n    noise_std: 0.1\n",
+    );
+    let fine_tune = |run: &Path, steps: &str| {
+        vp(&[
+            "train",
+            "--config",
+            &config,
+            "--algorithm",
+            "chunk",
+            "--init-from",
+            &init,
+            "--total-steps",
+            steps,
+            "--eval-every",
+            "1",
+            "--run-dir",
+            &run.display().to_string(),
+        ])
+    };
+    let straight = tmp.path().join("straight");
+    let out = fine_tune(&straight, "30");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(straight.join("checkpoints/model_latest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(meta["global_step"], 30, "a fresh optimizer counts from 0");
+    assert_eq!(meta["config"]["init_from"]["path"], init);
+    let rounds = meta["config"]["demonstrations"]["self_imitation"]
+        .as_array()
+        .expect("rounds recorded");
+    assert_eq!(rounds.len(), 3, "one round per iteration");
+    for (r, round) in rounds.iter().enumerate() {
+        assert_eq!(round["round"], r);
+        assert_eq!(round["episodes"], 2);
+        assert_eq!(round["seed"], 2_000_000 + 2 * r as u64);
+    }
+    let rows = std::fs::read_to_string(straight.join("training_metrics.csv")).unwrap();
+    assert_eq!(
+        rows.lines().count(),
+        1 + 6,
+        "every rollout episode scored: {rows}"
+    );
+    let events = runs::EventFile::read_dir(&straight).expect("event files");
+    let tags: std::collections::BTreeSet<String> = events
+        .iter()
+        .flat_map(|(_, f)| f.scalars())
+        .map(|p| p.tag)
+        .collect();
+    for tag in [
+        "self_imitation/successful_segments",
+        "self_imitation/kept_segments",
+        "losses/chunk_loss",
+    ] {
+        assert!(tags.contains(tag), "{tag} missing from {tags:?}");
+    }
+
+    // Stopped after 10 steps and resumed: the same rounds, the same weights.
+    let resumed = tmp.path().join("resumed");
+    let out = fine_tune(&resumed, "10");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = vp(&[
+        "train",
+        "--resume",
+        &resumed.display().to_string(),
+        "--total-steps",
+        "30",
+    ]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let weights =
+        |run: &Path| std::fs::read(run.join("checkpoints/model_latest-00000003.safetensors"));
+    assert!(
+        weights(&straight).expect("straight") == weights(&resumed).expect("resumed"),
+        "weights, moments and step equal bit for bit"
+    );
+    let csv = |run: &Path, f: &str| std::fs::read_to_string(run.join(f)).unwrap();
+    assert_eq!(csv(&straight, "eval.csv"), csv(&resumed, "eval.csv"));
+    assert_eq!(
+        csv(&straight, "training_metrics.csv"),
+        csv(&resumed, "training_metrics.csv")
+    );
+
+    // A clone read through other windows, or by another algorithm, is refused
+    // before any folder exists.
+    let other_dir = tmp.path().join("other");
+    std::fs::create_dir_all(&other_dir).unwrap();
+    let other = tiny_chunk_config(&other_dir, "  horizon: 8\n");
+    let run = tmp.path().join("refused");
+    let run_s = run.display().to_string();
+    for (args, expected) in [
+        (
+            vec!["--config", &other, "--algorithm", "chunk"],
+            "predicts 16 actions",
+        ),
+        (
+            vec!["--config", &config, "--algorithm", "diffusion"],
+            "written by `chunk`",
+        ),
+    ] {
+        let mut all = vec!["train", "--init-from", &init, "--run-dir", &run_s];
+        all.extend(args);
+        let out = vp(&all);
+        assert!(!out.status.success(), "{all:?} was accepted");
+        let err = stderr_of(&out);
+        assert!(err.contains(expected), "{all:?}: {err}");
+        assert!(!run.exists(), "{all:?} left a run folder");
+    }
+}
