@@ -162,6 +162,17 @@ pub enum ExchangeError {
         /// The offending value.
         value: f64,
     },
+    /// A job was priced on a device whose speed for its kind was never
+    /// measured.
+    #[error(
+        "no measured {kind} speed on {device}: record one (units and seconds of a real run) before pricing {kind} jobs"
+    )]
+    UnmeasuredSpeed {
+        /// Job kind.
+        kind: String,
+        /// Device name.
+        device: String,
+    },
     /// A name (state, extent, job kind, transaction type) that is not one
     /// of the allowed ones.
     #[error("unknown {field} '{got}': expected one of {expected}")]

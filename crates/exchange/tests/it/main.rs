@@ -2,6 +2,7 @@
 //! test functions against both stores: SQLite always, PostgreSQL when
 //! `VP_TEST_POSTGRES_URL` names a server (CI starts one; see `.ci/run`).
 
+mod attention;
 mod common;
 mod ledger_concurrency;
 mod ledger_crash;
