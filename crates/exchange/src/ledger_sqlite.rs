@@ -34,7 +34,18 @@ CREATE TABLE IF NOT EXISTS transactions (
     prediction_id TEXT,
     value_signal_id TEXT,
     reason TEXT NOT NULL,
-    metadata TEXT NOT NULL
+    metadata TEXT NOT NULL,
+    -- SPEC §7's from/to rule of each type, enforced by the database too.
+    CHECK (
+        (tx_type IN ('seed', 'value_reward')
+            AND from_party = 'mint' AND to_party NOT IN ('mint', 'sink'))
+        OR (tx_type IN ('prediction_cost', 'value_penalty', 'deprecation')
+            AND from_party NOT IN ('mint', 'sink') AND to_party = 'sink')
+        OR (tx_type IN ('stake', 'unstake')
+            AND from_party = to_party AND from_party NOT IN ('mint', 'sink'))
+        OR (tx_type = 'routing_fee' AND from_party <> to_party
+            AND from_party NOT IN ('mint', 'sink') AND to_party NOT IN ('mint', 'sink'))
+    )
 );
 CREATE TRIGGER IF NOT EXISTS transactions_no_update BEFORE UPDATE ON transactions
 BEGIN

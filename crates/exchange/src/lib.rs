@@ -7,12 +7,36 @@
 //!   (one file in the exchange folder, the default) or [`PostgresLedger`]
 //!   (several machines sharing one exchange). [`AccountState`] holds
 //!   balances and lifetime figures; [`verify`] is the integrity check;
-//!   [`export`] writes the seed's folder layout.
+//!   [`export`] writes the seed's folder layout; [`LedgerLocation`] opens
+//!   either store from `--dir`/`--db`.
 //! * Attention: a [`MetabolicState`]'s base share times a
 //!   [`HorizonProfile`]'s factor is a job's [`Allocation`] ([`allocate`]);
 //!   a [`Job`] costs device-seconds on a [`DeviceSpeed`]; the
 //!   [`AttentionManager`] runs, defers or routes it against its
 //!   [`AtpPools`].
+//!
+//! ```
+//! use exchange::{Credits, LedgerStore, Party, SqliteLedger, Transfer, TxType};
+//!
+//! # fn main() -> exchange::Result<()> {
+//! let dir = std::env::temp_dir().join(format!("vp-doc-{}", std::process::id()));
+//! let mut ledger = SqliteLedger::init(&dir)?;
+//! let seed = Transfer::new(
+//!     "seed-ppo-0",
+//!     TxType::Seed,
+//!     Party::Mint,
+//!     Party::expert("ppo-0")?,
+//!     "100".parse::<Credits>()?,
+//! );
+//! ledger.apply(&seed)?;
+//! assert!(ledger.apply(&seed)?.duplicate); // a retry applies once
+//! let account = ledger.account("ppo-0")?.expect("opened by the seed");
+//! assert_eq!(account.available.to_string(), "100.000000");
+//! # drop(ledger);
+//! # std::fs::remove_dir_all(&dir).ok();
+//! # Ok(())
+//! # }
+//! ```
 
 mod account_state;
 mod atp_pool;
@@ -23,6 +47,7 @@ mod horizon_profile;
 mod job_kind;
 mod job_pricing;
 mod ledger_export;
+mod ledger_location;
 mod ledger_postgres;
 mod ledger_sqlite;
 mod ledger_store;
@@ -46,6 +71,7 @@ pub use horizon_profile::{
 pub use job_kind::JobKind;
 pub use job_pricing::{DeviceKind, DeviceSpeed, Job};
 pub use ledger_export::{ExportSummary, export, utc_date_time};
+pub use ledger_location::LedgerLocation;
 pub use ledger_postgres::{MAX_ATTEMPTS, PostgresLedger, redact_url};
 pub use ledger_sqlite::SqliteLedger;
 pub use ledger_store::{LedgerSnapshot, LedgerStore, SCHEMA_VERSION};

@@ -16,7 +16,26 @@ both_stores!(
     integrity_check_refuses_tampered_balances,
     ledger_survives_reopening,
     export_writes_the_seed_layout,
+    database_enforces_the_type_rules_too,
 );
+
+fn database_enforces_the_type_rules_too(b: &Backend) {
+    let _l = b.open().unwrap();
+    for (ty, from, to) in [
+        ("seed", "a", "b"),
+        ("prediction_cost", "a", "b"),
+        ("stake", "a", "b"),
+        ("routing_fee", "a", "a"),
+        ("deprecation", "sink", "a"),
+    ] {
+        let sql = format!(
+            "INSERT INTO transactions (id, time_us, tx_type, from_party, to_party, amount, reason, metadata) \
+             VALUES ('raw', 0, '{ty}', '{from}', '{to}', 1, '', 'null')"
+        );
+        let e = b.raw(&sql).unwrap_err();
+        assert!(e.to_lowercase().contains("check"), "{ty} {from}->{to}: {e}");
+    }
+}
 
 fn transfers_move_balances_and_lifetime_figures(b: &Backend) {
     let mut l = b.open().unwrap();
