@@ -78,8 +78,7 @@ impl FromStr for Credits {
     /// Parses a decimal number of credits with at most six decimals
     /// (`12`, `12.5`, `0.000001`), exactly, without going through a float.
     fn from_str(s: &str) -> Result<Self> {
-        let bad = |expected: &'static str| ExchangeError::UnknownName {
-            field: "amount",
+        let bad = |expected: &'static str| ExchangeError::BadAmount {
             got: s.to_string(),
             expected,
         };

@@ -162,6 +162,35 @@ pub enum ExchangeError {
         /// The offending value.
         value: f64,
     },
+    /// An amount of credits that cannot be read.
+    #[error("amount '{got}': expected {expected}")]
+    BadAmount {
+        /// The text given.
+        got: String,
+        /// What an amount looks like.
+        expected: &'static str,
+    },
+    /// SQLite would not put the ledger in WAL mode (a file system without
+    /// shared-memory support, such as some network mounts).
+    #[error(
+        "SQLite ledger {path}: journal mode is {mode}, expected wal (is the folder on a network file system?)"
+    )]
+    NotWal {
+        /// Database file.
+        path: String,
+        /// The journal mode SQLite reported.
+        mode: String,
+    },
+    /// Command-line options that do not go together.
+    #[error("{options}: expected {expected}, got {got}")]
+    Options {
+        /// The options involved.
+        options: &'static str,
+        /// What is allowed.
+        expected: &'static str,
+        /// What was given.
+        got: &'static str,
+    },
     /// A job was priced on a device whose speed for its kind was never
     /// measured.
     #[error(

@@ -31,15 +31,10 @@ impl LedgerLocation {
                 url,
                 schema: PostgresLedger::DEFAULT_SCHEMA.to_string(),
             }),
-            (d, u) => Err(ExchangeError::InvalidTransfer {
-                id: "-".into(),
-                field: "--dir/--db",
-                expected: "exactly one of --dir (an exchange folder) or --db (a postgres:// URL)"
-                    .into(),
-                got: match (d, u) {
-                    (Some(_), Some(_)) => "both".into(),
-                    _ => "neither".into(),
-                },
+            (d, _) => Err(ExchangeError::Options {
+                options: "--dir/--db",
+                expected: "exactly one of --dir (an exchange folder) or --db (a postgres:// URL)",
+                got: if d.is_some() { "both" } else { "neither" },
             }),
         }
     }

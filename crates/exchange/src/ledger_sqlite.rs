@@ -124,11 +124,9 @@ impl SqliteLedger {
             .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
             .map_err(sqlite)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(ExchangeError::CorruptRow {
-                store: path.display().to_string(),
-                row: "journal_mode".into(),
-                field: "journal_mode",
-                message: format!("is {mode}, expected wal"),
+            return Err(ExchangeError::NotWal {
+                path: path.display().to_string(),
+                mode,
             });
         }
         conn.pragma_update(None, "synchronous", "FULL")
