@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use serde::Serialize;
+
 use crate::account_state::{AccountState, IntegrityReport, Totals, verify};
 use crate::credits::Credits;
 use crate::error::{ExchangeError, Result};
@@ -31,6 +33,37 @@ impl LedgerSnapshot {
     pub fn totals(&self) -> Result<Totals> {
         Totals::compute(&self.transactions, &self.accounts)
     }
+
+    /// Every account with its derived figures, by id (what
+    /// `vp exchange balances` prints).
+    pub fn summaries(&self) -> Vec<AccountSummary> {
+        self.accounts
+            .iter()
+            .map(|(id, s)| AccountSummary {
+                id: id.clone(),
+                state: *s,
+                roi: s.roi(),
+                win_rate: s.win_rate(),
+                avg_value_per_prediction: s.avg_value_per_prediction(),
+            })
+            .collect()
+    }
+}
+
+/// An account's stored figures and the ones derived from them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccountSummary {
+    /// Expert id.
+    pub id: String,
+    /// Balances and lifetime figures (money in micro-credits).
+    #[serde(flatten)]
+    pub state: AccountState,
+    /// (earned − spent) / spent; `None` before anything is spent.
+    pub roi: Option<f64>,
+    /// wins / (wins + losses); `None` before any value signal.
+    pub win_rate: Option<f64>,
+    /// value_net / predictions in credits; `None` before any prediction.
+    pub avg_value_per_prediction: Option<f64>,
 }
 
 /// A ledger backend. Each value is one connection; open one per thread.

@@ -74,7 +74,7 @@ pub use ledger_export::{ExportSummary, export, utc_date_time};
 pub use ledger_location::LedgerLocation;
 pub use ledger_postgres::{MAX_ATTEMPTS, PostgresLedger, redact_url};
 pub use ledger_sqlite::SqliteLedger;
-pub use ledger_store::{LedgerSnapshot, LedgerStore, SCHEMA_VERSION};
+pub use ledger_store::{AccountSummary, LedgerSnapshot, LedgerStore, SCHEMA_VERSION};
 pub use metabolic_state::MetabolicState;
 pub use transfer::{
     Applied, MAX_ID_LEN, Party, Transaction, Transfer, TxType, validate_account_id,

@@ -292,3 +292,34 @@ fn bad_pool_settings_are_refused_with_the_field() {
     assert_eq!(ok.pools.mode, PoolMode::Stratified);
     assert_eq!(ok.max_horizon.temporal, T::Day);
 }
+
+mod properties {
+    use exchange::{
+        ComplexityExtent as C, HorizonProfile, MetabolicState as M, SpatialExtent as S,
+        TemporalExtent as T, allocate,
+    };
+    use proptest::prelude::*;
+
+    fn profile() -> impl Strategy<Value = HorizonProfile> {
+        (0..S::ALL.len(), 0..T::ALL.len(), 0..C::ALL.len())
+            .prop_map(|(s, t, c)| HorizonProfile::new(S::ALL[s], T::ALL[t], C::ALL[c]))
+    }
+
+    proptest! {
+        #[test]
+        fn allocation_is_capped_and_grows_with_every_extent(
+            state in 0..5usize,
+            p in profile(),
+            q in profile(),
+        ) {
+            let m = M::ALL[state];
+            let a = allocate(m, p);
+            prop_assert!(a.allocation > 0.0 && a.allocation <= 1.0);
+            prop_assert_eq!(a.capped, a.uncapped > 1.0);
+            // A profile at least as large in every extent gets at least as much.
+            if p.within(&q) {
+                prop_assert!(allocate(m, q).allocation >= a.allocation);
+            }
+        }
+    }
+}

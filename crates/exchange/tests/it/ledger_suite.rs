@@ -67,6 +67,15 @@ fn transfers_move_balances_and_lifetime_figures(b: &Backend) {
     assert_eq!(report.totals.minted, c(130));
     assert_eq!(report.totals.burned, c(20));
     assert_eq!(report.totals.held, c(110));
+    let summaries = l.snapshot().unwrap().summaries();
+    assert_eq!(summaries.len(), 2);
+    assert_eq!(
+        (summaries[0].id.as_str(), summaries[0].roi),
+        ("a", Some(0.5))
+    );
+    let json = serde_json::to_value(&summaries[0]).unwrap();
+    assert_eq!(json["available"], 105_000_000);
+    assert_eq!(json["win_rate"], 0.5);
     let seqs: Vec<i64> = l
         .snapshot()
         .unwrap()
