@@ -73,6 +73,14 @@ pub enum ExchangeError {
         /// The submitted value.
         submitted: String,
     },
+    /// A PostgreSQL schema name that is not a plain lower-case identifier.
+    #[error(
+        "invalid PostgreSQL schema '{schema}': expected 1 to 63 lower-case letters, digits or '_', not starting with a digit"
+    )]
+    InvalidSchema {
+        /// The name as given.
+        schema: String,
+    },
     /// The integrity check failed: the store refuses to start.
     #[error("ledger {store} failed its integrity check, refusing to start: {}", differences.join("; "))]
     Integrity {

@@ -155,9 +155,8 @@ impl PostgresLedger {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !ok {
-            return Err(ExchangeError::InvalidAccountId {
-                account: schema.to_string(),
-                expected: "a PostgreSQL schema name: 1 to 63 lower-case letters, digits or '_', not starting with a digit",
+            return Err(ExchangeError::InvalidSchema {
+                schema: schema.to_string(),
             });
         }
         let redacted = redact_url(url);
@@ -464,5 +463,30 @@ impl LedgerStore for PostgresLedger {
         }
         tx.commit().map_err(&pg)?;
         Ok(snap)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_hidden_in_messages() {
+        assert_eq!(
+            redact_url("postgres://vp:secret@db.example:5432/ex"),
+            "postgres://vp:***@db.example:5432/ex"
+        );
+        assert_eq!(redact_url("postgres://vp@h/db"), "postgres://vp@h/db");
+        assert_eq!(
+            redact_url("host=h user=vp password=secret"),
+            "host=h user=vp password=***"
+        );
+    }
+
+    #[test]
+    fn schema_names_are_checked_before_connecting() {
+        let e =
+            PostgresLedger::connect_schema("postgres://nowhere.invalid/db", "x; DROP").unwrap_err();
+        assert!(matches!(e, ExchangeError::InvalidSchema { .. }), "{e}");
     }
 }

@@ -181,15 +181,15 @@ impl<'de> Deserialize<'de> for Party {
 /// `_`, `-` and `.`, not starting with `.`, and not `mint` or `sink`. The
 /// id is a file name in the export (`accounts/<id>.json`).
 pub fn validate_account_id(id: &str) -> Result<()> {
-    let expected = "1 to 128 ASCII letters, digits, '_', '-' or '.', not starting with '.', and not 'mint' or 'sink'";
+    let expected = "1 to 128 ASCII letters, digits, '_', '-' or '.', not starting with '.', and not 'mint' or 'sink' in any case";
     let ok = !id.is_empty()
         && id.len() <= MAX_ID_LEN
         && !id.starts_with('.')
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-        && id != "mint"
-        && id != "sink";
+        && !id.eq_ignore_ascii_case("mint")
+        && !id.eq_ignore_ascii_case("sink");
     if ok {
         Ok(())
     } else {
@@ -417,6 +417,8 @@ mod tests {
         assert!(y.validate().is_err());
         assert!("../etc".parse::<Party>().is_err());
         assert!("a/b".parse::<Party>().is_err());
+        assert!("Sink".parse::<Party>().is_err());
+        assert_eq!("sink".parse::<Party>().unwrap(), Party::Sink);
     }
 
     #[test]
