@@ -322,4 +322,51 @@ mod properties {
             }
         }
     }
+
+    proptest! {
+        /// Whatever the order of jobs, states and refills, the ATP drawn
+        /// never exceeds what the pools held plus what they were refilled,
+        /// and every job that runs fits its allocation of its pool's level.
+        #[test]
+        fn pools_never_hand_out_more_than_they_hold(
+            stratified in any::<bool>(),
+            steps in prop::collection::vec((0..5usize, 0..4usize, 1.0..5_000.0f64, 0.0..20.0f64), 1..60),
+        ) {
+            use exchange::{
+                Admission, AttentionConfig, AttentionManager, DeviceKind, DeviceSpeed, Job,
+                JobKind, PoolConfig, PoolMode,
+            };
+            let mut m = AttentionManager::new(AttentionConfig {
+                pools: PoolConfig {
+                    mode: if stratified { PoolMode::Stratified } else { PoolMode::Global },
+                    capacity_seconds: 100.0,
+                    refill_per_second: 2.0,
+                    stratum_refill_per_second: None,
+                },
+                ..AttentionConfig::default()
+            }).unwrap();
+            let mut gpu = DeviceSpeed::new(DeviceKind::Gpu, "g");
+            for k in JobKind::ALL {
+                gpu.record(k, 100.0, 1.0).unwrap();
+            }
+            let (mut drawn, mut supplied) = (0.0, 100.0);
+            for (state, kind, size, refill) in steps {
+                let before = m.pools().total_level();
+                m.refill(refill).unwrap();
+                supplied += m.pools().total_level() - before;
+                let job = Job::new(JobKind::ALL[kind], size);
+                let level_before = m.pools().total_level();
+                if let Admission::Run { cost_seconds, allocation, stratum } =
+                    m.admit(M::ALL[state], &job, &gpu).unwrap()
+                {
+                    let pool_level = m.pools().pool(stratum).unwrap().level + cost_seconds;
+                    prop_assert!(cost_seconds <= allocation.allocation * pool_level + 1e-9);
+                    drawn += cost_seconds;
+                    prop_assert!((level_before - m.pools().total_level() - cost_seconds).abs() < 1e-9);
+                }
+                prop_assert!(drawn <= supplied + 1e-9);
+                prop_assert!(m.pools().pools.iter().all(|(_, p)| p.level >= 0.0 && p.level <= p.capacity + 1e-9));
+            }
+        }
+    }
 }
