@@ -1,3 +1,81 @@
-//! The exchange: credit ledger, value signals, attribution, staking,
-//! routing and the ATP scheduler that budgets GPU time across experts
-//! (SPEC §7). No code yet.
+//! The exchange (SPEC §7): the credit ledger experts are paid through, and
+//! the MRH attention manager and job pricing the ATP scheduler budgets
+//! compute with.
+//!
+//! * Ledger: [`Transfer`]s of the eight [`TxType`]s between [`Party`]s,
+//!   in exact [`Credits`], stored by a [`LedgerStore`]: [`SqliteLedger`]
+//!   (one file in the exchange folder, the default) or [`PostgresLedger`]
+//!   (several machines sharing one exchange). [`AccountState`] holds
+//!   balances and lifetime figures; [`verify`] is the integrity check;
+//!   [`export`] writes the seed's folder layout; [`LedgerLocation`] opens
+//!   either store from `--dir`/`--db`.
+//! * Attention: a [`MetabolicState`]'s base share times a
+//!   [`HorizonProfile`]'s factor is a job's [`Allocation`] ([`allocate`]);
+//!   a [`Job`] costs device-seconds on a [`DeviceSpeed`]; the
+//!   [`AttentionManager`] runs, defers or routes it against its
+//!   [`AtpPools`].
+//!
+//! ```
+//! use exchange::{Credits, LedgerStore, Party, SqliteLedger, Transfer, TxType};
+//!
+//! # fn main() -> exchange::Result<()> {
+//! let dir = std::env::temp_dir().join(format!("vp-doc-{}", std::process::id()));
+//! let mut ledger = SqliteLedger::init(&dir)?;
+//! let seed = Transfer::new(
+//!     "seed-ppo-0",
+//!     TxType::Seed,
+//!     Party::Mint,
+//!     Party::expert("ppo-0")?,
+//!     "100".parse::<Credits>()?,
+//! );
+//! ledger.apply(&seed)?;
+//! assert!(ledger.apply(&seed)?.duplicate); // a retry applies once
+//! let account = ledger.account("ppo-0")?.expect("opened by the seed");
+//! assert_eq!(account.available.to_string(), "100.000000");
+//! # drop(ledger);
+//! # std::fs::remove_dir_all(&dir).ok();
+//! # Ok(())
+//! # }
+//! ```
+
+mod account_state;
+mod atp_pool;
+mod attention_manager;
+mod credits;
+mod error;
+mod horizon_profile;
+mod job_kind;
+mod job_pricing;
+mod ledger_export;
+mod ledger_location;
+mod ledger_postgres;
+mod ledger_sqlite;
+mod ledger_store;
+mod metabolic_state;
+mod transfer;
+
+pub use account_state::{
+    AccountState, IntegrityReport, Totals, accounts_touched, apply_transfer, replay, verify,
+};
+pub use atp_pool::{AtpPool, AtpPools, PoolConfig, PoolMode, STRATUM_SHARES, Stratum};
+pub use attention_manager::{
+    ALLOCATION_CAP, Admission, Allocation, AttentionConfig, AttentionManager, MAX_HORIZON,
+    RouteReason, allocate,
+};
+pub use credits::{Credits, MICROS_PER_CREDIT};
+pub use error::{ExchangeError, Result};
+pub use horizon_profile::{
+    COMPLEXITY_WEIGHT, ComplexityExtent, HorizonProfile, SPATIAL_WEIGHT, SpatialExtent,
+    TEMPORAL_WEIGHT, TemporalExtent,
+};
+pub use job_kind::JobKind;
+pub use job_pricing::{DeviceKind, DeviceSpeed, Job};
+pub use ledger_export::{ExportSummary, export, utc_date_time};
+pub use ledger_location::LedgerLocation;
+pub use ledger_postgres::{MAX_ATTEMPTS, PostgresLedger, redact_url};
+pub use ledger_sqlite::SqliteLedger;
+pub use ledger_store::{AccountSummary, LedgerSnapshot, LedgerStore, SCHEMA_VERSION};
+pub use metabolic_state::MetabolicState;
+pub use transfer::{
+    Applied, MAX_ID_LEN, Party, Transaction, Transfer, TxType, validate_account_id,
+};
