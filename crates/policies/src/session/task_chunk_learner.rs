@@ -137,19 +137,11 @@ impl<M: ChunkModel> TaskChunkLearner<M> {
         latest: &Path,
         build: impl FnOnce(&serde_json::Value, ChunkShape) -> Result<M>,
     ) -> Result<Self> {
-        let ckpt = Checkpoint::load(latest)?;
+        let (ckpt, env) = open_checkpoint(&run, latest, "trains")?;
         let mismatch = |reason: String| PolicyError::CheckpointMismatch {
             path: latest.to_path_buf(),
             reason,
         };
-        if ckpt.meta.algorithm != run.algorithm {
-            return Err(mismatch(format!(
-                "written by `{}`, this run trains `{}`",
-                ckpt.meta.algorithm, run.algorithm
-            )));
-        }
-        let env = envs::task_env_from_yaml(&run.env_id, &run.yaml, "config.yaml")?;
-        ckpt.check_env(&run.env_id, env.observation_space(), env.action_space())?;
         let (model, policy) = ChunkPolicy::load_model(&ckpt, latest, build)?;
         let rng = ckpt
             .meta
@@ -201,20 +193,12 @@ impl<M: ChunkModel> TaskChunkLearner<M> {
         init_from: &Path,
         build: impl FnOnce(&serde_json::Value, ChunkShape) -> Result<M>,
     ) -> Result<Self> {
-        let ckpt = Checkpoint::load(init_from)?;
+        run.chunk.validate()?;
+        let (ckpt, env) = open_checkpoint(&run, init_from, "fine-tunes")?;
         let mismatch = |reason: String| PolicyError::CheckpointMismatch {
             path: init_from.to_path_buf(),
             reason,
         };
-        if ckpt.meta.algorithm != run.algorithm {
-            return Err(mismatch(format!(
-                "written by `{}`, this run fine-tunes `{}`",
-                ckpt.meta.algorithm, run.algorithm
-            )));
-        }
-        run.chunk.validate()?;
-        let env = envs::task_env_from_yaml(&run.env_id, &run.yaml, "config.yaml")?;
-        ckpt.check_env(&run.env_id, env.observation_space(), env.action_space())?;
         let clone = ChunkPolicy::from_checkpoint(&ckpt, init_from)?;
         if !clone.chunk.same_model_inputs(&run.chunk) {
             return Err(mismatch(format!(
@@ -584,6 +568,29 @@ impl<M: ChunkModel> Learner for TaskChunkLearner<M> {
         self.rounds_saved.set(self.rounds.len());
         super::save_with(self.checkpoint()?, dir, name, metrics)
     }
+}
+
+/// The checkpoint at `path`, refused unless written by `run`'s algorithm
+/// for `run`'s env (`verb`: what the run does with it, for the message),
+/// and one env of the run's task.
+fn open_checkpoint(
+    run: &ChunkRun,
+    path: &Path,
+    verb: &str,
+) -> Result<(Checkpoint, Box<dyn envs::Env>)> {
+    let ckpt = Checkpoint::load(path)?;
+    if ckpt.meta.algorithm != run.algorithm {
+        return Err(PolicyError::CheckpointMismatch {
+            path: path.to_path_buf(),
+            reason: format!(
+                "written by `{}`, this run {verb} `{}`",
+                ckpt.meta.algorithm, run.algorithm
+            ),
+        });
+    }
+    let env = envs::task_env_from_yaml(&run.env_id, &run.yaml, "config.yaml")?;
+    ckpt.check_env(&run.env_id, env.observation_space(), env.action_space())?;
+    Ok((ckpt, env))
 }
 
 /// Appends `raw`'s episodes to `data`, normalised.

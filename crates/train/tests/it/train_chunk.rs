@@ -41,6 +41,16 @@ fn tiny_chunk_config(dir: &Path, extra: &str) -> String {
     path.display().to_string()
 }
 
+/// Every scalar tag in `run`'s TensorBoard event files.
+fn scalar_tags(run: &Path) -> std::collections::BTreeSet<String> {
+    runs::EventFile::read_dir(run)
+        .expect("event files")
+        .iter()
+        .flat_map(|(_, f)| f.scalars())
+        .map(|p| p.tag)
+        .collect()
+}
+
 fn train_chunk(config: &str, run: &Path, steps: u64) -> Output {
     vp(&[
         "train",
@@ -75,12 +85,7 @@ fn chunk_runs_log_losses_evaluate_and_resume_bit_for_bit() {
     assert_eq!(meta["update"], 4, "iterations of 10 steps");
     assert_eq!(meta["config"]["shape"]["horizon"], 16);
     assert!(meta["config"]["obs_norm"]["min"].is_array());
-    let events = runs::EventFile::read_dir(&straight).expect("event files");
-    let tags: std::collections::BTreeSet<String> = events
-        .iter()
-        .flat_map(|(_, f)| f.scalars())
-        .map(|p| p.tag)
-        .collect();
+    let tags = scalar_tags(&straight);
     for tag in [
         "losses/chunk_loss",
         "charts/learning_rate",
@@ -305,12 +310,7 @@ fn self_imitation_fine_tunes_a_clone_resumes_exactly_and_refuses_another_shape()
         1 + 6,
         "every rollout episode scored: {rows}"
     );
-    let events = runs::EventFile::read_dir(&straight).expect("event files");
-    let tags: std::collections::BTreeSet<String> = events
-        .iter()
-        .flat_map(|(_, f)| f.scalars())
-        .map(|p| p.tag)
-        .collect();
+    let tags = scalar_tags(&straight);
     for tag in [
         "self_imitation/successful_segments",
         "self_imitation/kept_segments",
