@@ -56,6 +56,11 @@ pub struct EvaluateArgs {
     /// labour envs only).
     #[arg(long)]
     video: Option<PathBuf>,
+    /// Also write one CSV row per episode (seed, return and the economics
+    /// of SPEC §2) to this file, for paired comparisons of two policies on
+    /// the same seeds.
+    #[arg(long)]
+    episodes_csv: Option<PathBuf>,
 }
 
 /// The result of an evaluation.
@@ -89,6 +94,14 @@ impl EvaluateArgs {
                 ckpt.meta.env_id
             );
         }
+        if let Some(path) = &self.episodes_csv {
+            let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+            ensure!(
+                dir.is_none_or(Path::is_dir),
+                "--episodes-csv {}: its folder does not exist",
+                path.display()
+            );
+        }
         let job = EvalJob {
             path: self.policy.clone(),
             ckpt: ckpt.clone(),
@@ -104,6 +117,16 @@ impl EvaluateArgs {
             Some((config, _)) => Report::economic(config, &records, ret)?,
             None => Report::classic(ret, records.len()),
         };
+        if let Some(path) = &self.episodes_csv {
+            let economics = task
+                .as_ref()
+                .map(|(config, _)| config.task_economics())
+                .transpose()
+                .map_err(|e| anyhow!("{e}"))?;
+            let text = episodes_csv(&records, self.seed, economics.as_ref())?;
+            policies::write_atomic(path, text.as_bytes())
+                .map_err(|e| anyhow!("--episodes-csv {}: {e}", path.display()))?;
+        }
         if self.json {
             if task.is_none() {
                 eprintln!("note: classic-control env: no task economics, economic fields are 0");
@@ -117,6 +140,42 @@ impl EvaluateArgs {
         }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// One row per episode (episode `k` seeded `seed + k`): its return,
+/// counters and, on a labour env, its economics (empty otherwise).
+fn episodes_csv(
+    records: &[EpisodeRecord],
+    seed: u64,
+    economics: Option<&economics::TaskEconomics>,
+) -> Result<String> {
+    let mut out = String::from(
+        "seed,episode_return,units,attempts,errors,hours,mp_r,error_rate,robot_wage,\
+         productivity_parity,wage_parity\n",
+    );
+    for (k, r) in records.iter().enumerate() {
+        let o = r.outcome();
+        let econ = match economics {
+            Some(e) => {
+                let m = EpisodeMetrics::compute(e, &o).map_err(|e| anyhow!("{e}"))?;
+                format!(
+                    "{},{},{},{},{}",
+                    m.mp_r, m.error_rate, m.robot_wage, m.productivity_parity, m.wage_parity
+                )
+            }
+            None => ",,,,".to_owned(),
+        };
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{econ}\n",
+            seed.wrapping_add(k as u64),
+            r.episode_return,
+            o.completed_units,
+            o.attempts,
+            o.errors,
+            o.hours
+        ));
+    }
+    Ok(out)
 }
 
 /// The task config (and its text) of the run folder holding `checkpoint`

@@ -129,6 +129,8 @@ fn chunk_runs_log_losses_evaluate_and_resume_bit_for_bit() {
         .join("checkpoints/model_latest")
         .display()
         .to_string();
+    let per_episode = tmp.path().join("episodes.csv");
+    let per_episode_s = per_episode.display().to_string();
     let out = vp(&[
         "evaluate",
         "--policy",
@@ -138,11 +140,41 @@ fn chunk_runs_log_losses_evaluate_and_resume_bit_for_bit() {
         "--seed",
         "5000",
         "--json",
+        "--episodes-csv",
+        &per_episode_s,
     ]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(report["episodes"], 2);
     assert!(report["mp_r"].as_f64().is_some_and(f64::is_finite));
+    // One row per episode, by seed, whose wage parities average to the report's.
+    let text = std::fs::read_to_string(&per_episode).expect("episodes csv");
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 3, "{text}");
+    assert_eq!(rows[0][0], "seed");
+    assert_eq!(rows[0][10], "wage_parity");
+    assert_eq!((rows[1][0], rows[2][0]), ("5000", "5001"));
+    let mean = (rows[1][10].parse::<f64>().unwrap() + rows[2][10].parse::<f64>().unwrap()) / 2.0;
+    let reported = report["wage_parity"].as_f64().unwrap();
+    assert!(
+        (mean - reported).abs() <= 1e-9 * reported.abs().max(1.0),
+        "{mean} vs {reported}"
+    );
+    // A file in a folder that does not exist is refused before evaluating.
+    let missing = tmp.path().join("no/such/dir/episodes.csv");
+    let out = vp(&[
+        "evaluate",
+        "--policy",
+        &ckpt,
+        "--episodes-csv",
+        &missing.display().to_string(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr_of(&out).contains("--episodes-csv"),
+        "{}",
+        stderr_of(&out)
+    );
 }
 
 #[test]
