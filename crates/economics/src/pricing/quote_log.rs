@@ -162,12 +162,20 @@ impl QuoteLog {
         .map_err(|e| err(format!("cannot open: {e}")))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| err(format!("cannot set a busy timeout: {e}")))?;
-        let format: Option<String> = conn
+        let format: Option<String> = match conn
             .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
                 r.get(0)
             })
             .optional()
-            .unwrap_or(None);
+        {
+            Ok(format) => format,
+            Err(e) if e.to_string().contains("no such table") => None,
+            Err(e) => {
+                return Err(err(format!(
+                    "cannot read its meta table ({e}): the file is damaged or not a quote log"
+                )));
+            }
+        };
         if format.as_deref() != Some(FORMAT) {
             return Err(err(format!(
                 "is not a quote log: expected an SQLite database with meta.format = '{FORMAT}'"
@@ -395,14 +403,14 @@ impl QuoteLog {
     /// true-up naming an existing quote. Reads only.
     pub fn check(&self) -> Result<LogCheck> {
         let mut problems = Vec::new();
-        let integrity: Vec<String> = {
-            let mut stmt = self
-                .conn
-                .prepare("PRAGMA integrity_check")
-                .map_err(self.sql("cannot run integrity_check"))?;
-            stmt.query_map([], |r| r.get(0))
-                .and_then(|rows| rows.collect())
-                .map_err(self.sql("cannot run integrity_check"))?
+        let integrity: Vec<String> = match self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .and_then(|mut stmt| stmt.query_map([], |r| r.get(0))?.collect())
+        {
+            Ok(lines) => lines,
+            // A file too damaged to check is damaged, not a failed command.
+            Err(e) => vec![format!("cannot complete ({e})")],
         };
         if integrity != ["ok"] {
             problems.extend(
@@ -435,7 +443,17 @@ impl QuoteLog {
             });
         }
 
-        let quote_rows = self.raw_rows("SELECT * FROM quotes ORDER BY seq", 22)?;
+        let quote_rows = match self.raw_rows("SELECT * FROM quotes ORDER BY seq", 22) {
+            Ok(rows) => rows,
+            Err(e) => {
+                problems.push(e.to_string());
+                return Ok(LogCheck {
+                    quotes: 0,
+                    true_ups: 0,
+                    problems,
+                });
+            }
+        };
         let mut quotes = std::collections::HashMap::new();
         for row in &quote_rows {
             let seq = &row[0];
@@ -451,7 +469,13 @@ impl QuoteLog {
                 Err(m) => problems.push(format!("quotes row seq {seq:?}: {m}")),
             }
         }
-        let true_up_rows = self.raw_rows("SELECT * FROM true_ups ORDER BY seq", 6)?;
+        let true_up_rows = match self.raw_rows("SELECT * FROM true_ups ORDER BY seq", 6) {
+            Ok(rows) => rows,
+            Err(e) => {
+                problems.push(e.to_string());
+                Vec::new()
+            }
+        };
         let mut settled = std::collections::HashSet::new();
         for row in &true_up_rows {
             let seq = &row[0];

@@ -88,7 +88,8 @@ pub struct Reconciliation {
     pub period_days: u64,
     /// Period totals (`tier: None`) followed by each tier with quotes.
     pub rows: Vec<ReconciliationRow>,
-    /// All periods together: the total and each tier.
+    /// All periods together: the total and each tier (`period` holds the
+    /// number of periods; the CSV writes `all`).
     pub overall: Vec<ReconciliationRow>,
     /// Expected against realized ΔMPL by tier, trued-up quotes only.
     pub tier_stats: TierStats,
@@ -220,14 +221,16 @@ impl Reconciliation {
     }
 
     /// Writes `reconciliation.csv` (the periods, then the overall lines
-    /// with period = number of periods) into `dir`.
+    /// with period `all`) into `dir`.
     pub fn write_csv(&self, dir: &Path) -> Result<()> {
         let mut lines = vec![RECONCILIATION_COLUMNS.join(",")];
         let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
-        for r in self.rows.iter().chain(&self.overall) {
+        let periods = self.rows.iter().map(|r| (r.period.to_string(), r));
+        let overall = self.overall.iter().map(|r| ("all".to_owned(), r));
+        for (period, r) in periods.chain(overall) {
             lines.push(
                 [
-                    r.period.to_string(),
+                    period,
                     r.period_start.clone(),
                     r.period_end.clone(),
                     r.tier.map_or_else(|| "all".to_owned(), |t| t.to_string()),

@@ -327,10 +327,20 @@ fn quote_log_true_up_and_reconciliation_round_trip() {
     assert!((all["refunds"].as_f64().unwrap() - 360.0).abs() < 1e-9);
     assert!((all["extra_bills"].as_f64().unwrap() - 240.0).abs() < 1e-9);
     let csv = std::fs::read_to_string(out.join("reconciliation.csv")).unwrap();
-    // Two 90-day periods (January–March, then May), each with its total.
-    assert_eq!(
-        csv.lines().filter(|l| l.contains(",all,")).count(),
-        3,
+    // Two 90-day periods (January–March, then May), each with its total,
+    // then the total of both.
+    let totals: Vec<&str> = csv.lines().filter(|l| l.contains(",all,")).collect();
+    assert_eq!(totals.len(), 3, "{csv}");
+    assert!(
+        totals[0].starts_with("0,2026-01-10T00:00:00Z,2026-04-10T00:00:00Z,all,2,1,1,"),
+        "{csv}"
+    );
+    assert!(
+        totals[1].starts_with("1,2026-04-10T00:00:00Z,2026-07-09T00:00:00Z,all,1,1,0,"),
+        "{csv}"
+    );
+    assert!(
+        totals[2].starts_with("all,2026-01-10T00:00:00Z,2026-07-09T00:00:00Z,all,3,2,1,"),
         "{csv}"
     );
     let data = std::fs::read_to_string(out.join("data_value.csv")).unwrap();
@@ -575,4 +585,72 @@ fn a_log_that_is_not_a_quote_log_is_refused_and_left_byte_identical() {
     let missing = vp(&["econ", "quotes", "--log", s(&dir.path().join("missing.db"))]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(!dir.path().join("missing.db").exists());
+}
+
+#[test]
+fn check_exits_non_zero_on_a_damaged_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quotes.db");
+    for e in ["6", "1", "0.2"] {
+        json_of(&vp(&[
+            "econ",
+            "quote",
+            "--price-per-unit",
+            "0.3",
+            "--expected-mpl",
+            e,
+            "--lower",
+            "0.1",
+            "--horizon",
+            "1000",
+            "--sharing",
+            "withheld",
+            "--log",
+            s(&db),
+            "--json",
+        ]));
+    }
+    json_of(&vp(&[
+        "econ",
+        "true-up",
+        "--log",
+        s(&db),
+        "--quote-id",
+        "Q-000002",
+        "--realized-mpl",
+        "1.5",
+        "--json",
+    ]));
+    let sound = std::fs::read(&db).unwrap();
+    assert!(
+        vp(&["econ", "quotes", "--log", s(&db), "--check"])
+            .status
+            .success()
+    );
+    // SQLite keeps a page's cells at its end: overwrite the end of every
+    // page after the header page, one at a time.
+    let page = usize::from(u16::from_be_bytes([sound[16], sound[17]]));
+    let damaged = dir.path().join("damaged.db");
+    for start in (page..sound.len()).step_by(page) {
+        let mut bytes = sound.clone();
+        bytes[start + page - 190..start + page].fill(0xff);
+        std::fs::write(&damaged, &bytes).unwrap();
+        let out = vp(&["econ", "quotes", "--log", s(&damaged), "--check"]);
+        assert!(
+            !out.status.success(),
+            "page at {start} damaged, yet --check passed"
+        );
+        let err = stderr_of(&out);
+        assert!(
+            err.contains("damaged") || err.contains("malformed"),
+            "{err}"
+        );
+    }
+    // Cut short.
+    std::fs::write(&damaged, &sound[..sound.len() / 2]).unwrap();
+    assert!(
+        !vp(&["econ", "quotes", "--log", s(&damaged), "--check"])
+            .status
+            .success()
+    );
 }
