@@ -155,6 +155,15 @@ impl ValueEstimator {
             Some(model) => model.predict(&[novelty, causal_gain])?,
             None => (0.0, 0.0),
         };
+        // `f64::max` would turn a NaN mean into 0: refuse it instead.
+        if !(raw_mean.is_finite() && std.is_finite()) {
+            return Err(EconomicsError::Fit {
+                message: format!(
+                    "prediction at ({novelty}, {causal_gain}) is mean {raw_mean}, std {std}: \
+                     expected finite numbers (are the history's magnitudes extreme?)"
+                ),
+            });
+        }
         let mean = raw_mean.max(0.0);
         let lower = (raw_mean - self.z * std).max(0.0);
         let upper = (raw_mean + self.z * std).max(0.0);
@@ -259,6 +268,37 @@ mod tests {
         assert_eq!(fresh.fit().unwrap().unwrap(), fit);
         let stats = est.tier_stats(&fit).unwrap();
         assert_eq!(stats.tiers.iter().map(|t| t.count).sum::<usize>(), 12);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn interval_brackets_the_mean_and_kappa_stays_in_its_range(
+            rows in proptest::collection::vec((0.0..1.0f64, 0.0..3.0f64, -2.0..10.0f64), 0..40),
+            novelty in -1.0..2.0f64,
+            causal_gain in -1.0..4.0f64,
+        ) {
+            let mut est = ValueEstimator::new(&DataValuationConfig::default()).unwrap();
+            for (n, g, r) in rows {
+                est.push(ValuationRow { novelty: n, causal_gain: g, realized_mpl: r }).unwrap();
+            }
+            let e = est.estimate(novelty, causal_gain, Some(0.3)).unwrap();
+            proptest::prop_assert!(0.0 <= e.lower && e.lower <= e.mean && e.mean <= e.upper);
+            proptest::prop_assert!((0.25..=1.0).contains(&e.kappa));
+            proptest::prop_assert_eq!(e.tier, est.thresholds().tier_of(e.mean));
+            proptest::prop_assert!(e.value_per_hour.unwrap() >= 0.0);
+        }
+    }
+
+    #[test]
+    fn extreme_history_is_an_error_not_a_silent_zero() {
+        let mut est = ValueEstimator::new(&DataValuationConfig::default()).unwrap();
+        for i in 0..12 {
+            let mut r = row(i);
+            r.realized_mpl *= 1e300;
+            r.novelty *= 1e300;
+            est.push(r).unwrap();
+        }
+        assert!(est.estimate(1e300, 1.0, None).is_err());
     }
 
     #[test]
