@@ -419,6 +419,15 @@ impl QuoteLog {
                     .map(|m| format!("integrity_check: {m}")),
             );
         }
+        // WAL is what makes a commit survive a kill without a torn page.
+        match self
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0))
+        {
+            Ok(mode) if mode.eq_ignore_ascii_case("wal") => {}
+            Ok(mode) => problems.push(format!("journal_mode is {mode}: expected wal")),
+            Err(e) => problems.push(format!("cannot read journal_mode ({e})")),
+        }
         let mut want_quotes: Vec<&str> = QUOTE_COLUMNS.to_vec();
         want_quotes.extend(QUOTE_TAIL);
         for (table, want) in [
@@ -799,6 +808,19 @@ mod tests {
         assert_eq!(std::fs::read(&other).unwrap(), before);
         assert!(QuoteLog::open(&dir.path().join("missing.db")).is_err());
         assert!(!dir.path().join("missing.db").exists());
+    }
+
+    #[test]
+    fn check_finds_a_log_taken_out_of_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("quotes.db");
+        let mut log = QuoteLog::open_or_create(&path).unwrap();
+        log.append(&spec_request(), 0).unwrap();
+        log.conn
+            .pragma_update(None, "journal_mode", "DELETE")
+            .unwrap();
+        let check = log.check().unwrap();
+        assert_eq!(check.problems, vec!["journal_mode is delete: expected wal"]);
     }
 
     #[test]

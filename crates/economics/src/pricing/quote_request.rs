@@ -52,7 +52,13 @@ pub struct QuoteTerms {
     pub discount_per_unit: f64,
 }
 
-/// `P = p·κ·E[ΔMPL]·H·S`. SPEC's example: 0.30·0.8·6·1000·1 = 1440.
+/// `P = p·κ·E[ΔMPL]·H·S` (S = 1 withheld, 0 shared).
+///
+/// ```
+/// // SPEC §6: p 0.30, κ 0.8, E[ΔMPL] 6, H 1000, withheld.
+/// let p = economics::premium(0.30, 0.8, 6.0, 1000.0, 1.0);
+/// assert!((p - 1440.0).abs() < 1e-9);
+/// ```
 pub fn premium(
     price_per_unit: f64,
     kappa: f64,

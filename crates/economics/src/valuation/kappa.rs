@@ -5,6 +5,13 @@ use crate::error::{EconomicsError, Result};
 /// `κ = lower / mean`, clipped to `[kappa_floor, 1]`; `kappa_floor` when
 /// the mean is 0. `mean` and `lower` are the clipped E[ΔMPL] and its lower
 /// bound (`>= 0`); `kappa_floor` lies in (0, 1].
+///
+/// ```
+/// use economics::kappa;
+/// assert_eq!(kappa(6.0, 3.0, 0.25).unwrap(), 0.5);
+/// assert_eq!(kappa(6.0, 0.6, 0.25).unwrap(), 0.25); // floor
+/// assert_eq!(kappa(0.0, 0.0, 0.25).unwrap(), 0.25); // mean 0
+/// ```
 pub fn kappa(mean: f64, lower: f64, kappa_floor: f64) -> Result<f64> {
     crate::error::non_negative("expected_mpl", mean)?;
     crate::error::non_negative("lower", lower)?;
