@@ -27,7 +27,7 @@ const VERSION: &str = "1";
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Columns of `quotes`, in order.
-const QUOTE_COLUMNS: [&str; 21] = [
+const QUOTE_COLUMNS: [&str; 22] = [
     "seq",
     "quote_id",
     "issued_at",
@@ -49,9 +49,8 @@ const QUOTE_COLUMNS: [&str; 21] = [
     "kappa",
     "tier",
     "premium",
+    "discount_per_unit",
 ];
-/// Columns of `quotes` after `premium`.
-const QUOTE_TAIL: [&str; 1] = ["discount_per_unit"];
 /// Columns of `true_ups`, in order.
 const TRUE_UP_COLUMNS: [&str; 6] = [
     "seq",
@@ -283,7 +282,7 @@ impl QuoteLog {
             .map_err(self.sql("cannot read quotes"))?;
         let rows = stmt
             .query_map([], |r| {
-                (0..22)
+                (0..QUOTE_COLUMNS.len())
                     .map(|i| r.get::<_, Value>(i))
                     .collect::<rusqlite::Result<Vec<_>>>()
             })
@@ -303,7 +302,11 @@ impl QuoteLog {
             .query_row(
                 "SELECT * FROM quotes WHERE quote_id = ?1",
                 [quote_id],
-                |r| (0..22).map(|i| r.get::<_, Value>(i)).collect(),
+                |r| {
+                    (0..QUOTE_COLUMNS.len())
+                        .map(|i| r.get::<_, Value>(i))
+                        .collect()
+                },
             )
             .optional()
             .map_err(self.sql("cannot read quotes"))?;
@@ -324,7 +327,7 @@ impl QuoteLog {
             .map_err(self.sql("cannot read true-ups"))?;
         let rows = stmt
             .query_map([], |r| {
-                (0..6)
+                (0..TRUE_UP_COLUMNS.len())
                     .map(|i| r.get::<_, Value>(i))
                     .collect::<rusqlite::Result<Vec<_>>>()
             })
@@ -360,7 +363,11 @@ impl QuoteLog {
             .query_row(
                 "SELECT * FROM quotes WHERE quote_id = ?1",
                 [quote_id],
-                |r| (0..22).map(|i| r.get::<_, Value>(i)).collect(),
+                |r| {
+                    (0..QUOTE_COLUMNS.len())
+                        .map(|i| r.get::<_, Value>(i))
+                        .collect()
+                },
             )
             .optional()
             .map_err(sql("cannot read quotes"))?;
@@ -428,11 +435,9 @@ impl QuoteLog {
             Ok(mode) => problems.push(format!("journal_mode is {mode}: expected wal")),
             Err(e) => problems.push(format!("cannot read journal_mode ({e})")),
         }
-        let mut want_quotes: Vec<&str> = QUOTE_COLUMNS.to_vec();
-        want_quotes.extend(QUOTE_TAIL);
         for (table, want) in [
             ("meta", vec!["key", "value"]),
-            ("quotes", want_quotes),
+            ("quotes", QUOTE_COLUMNS.to_vec()),
             ("true_ups", TRUE_UP_COLUMNS.to_vec()),
         ] {
             let got = self.columns(table)?;
@@ -452,17 +457,18 @@ impl QuoteLog {
             });
         }
 
-        let quote_rows = match self.raw_rows("SELECT * FROM quotes ORDER BY seq", 22) {
-            Ok(rows) => rows,
-            Err(e) => {
-                problems.push(e.to_string());
-                return Ok(LogCheck {
-                    quotes: 0,
-                    true_ups: 0,
-                    problems,
-                });
-            }
-        };
+        let quote_rows =
+            match self.raw_rows("SELECT * FROM quotes ORDER BY seq", QUOTE_COLUMNS.len()) {
+                Ok(rows) => rows,
+                Err(e) => {
+                    problems.push(e.to_string());
+                    return Ok(LogCheck {
+                        quotes: 0,
+                        true_ups: 0,
+                        problems,
+                    });
+                }
+            };
         let mut quotes = std::collections::HashMap::new();
         for row in &quote_rows {
             let seq = &row[0];
@@ -478,13 +484,14 @@ impl QuoteLog {
                 Err(m) => problems.push(format!("quotes row seq {seq:?}: {m}")),
             }
         }
-        let true_up_rows = match self.raw_rows("SELECT * FROM true_ups ORDER BY seq", 6) {
-            Ok(rows) => rows,
-            Err(e) => {
-                problems.push(e.to_string());
-                Vec::new()
-            }
-        };
+        let true_up_rows =
+            match self.raw_rows("SELECT * FROM true_ups ORDER BY seq", TRUE_UP_COLUMNS.len()) {
+                Ok(rows) => rows,
+                Err(e) => {
+                    problems.push(e.to_string());
+                    Vec::new()
+                }
+            };
         let mut settled = std::collections::HashSet::new();
         for row in &true_up_rows {
             let seq = &row[0];
@@ -644,7 +651,14 @@ fn text(row: &[Value], i: usize, name: &str) -> std::result::Result<String, Stri
 }
 
 fn quote_from_row(row: &[Value]) -> std::result::Result<Quote, String> {
-    let c = |i: usize| QUOTE_COLUMNS.get(i).copied().unwrap_or("discount_per_unit");
+    if row.len() != QUOTE_COLUMNS.len() {
+        return Err(format!(
+            "{} columns: expected {}",
+            row.len(),
+            QUOTE_COLUMNS.len()
+        ));
+    }
+    let c = |i: usize| QUOTE_COLUMNS[i];
     let quote_id = text(row, 1, c(1))?;
     if !quote_id.starts_with("Q-") || quote_id.len() < 8 {
         return Err(format!("quote_id '{quote_id}': expected Q-NNNNNN"));
@@ -697,6 +711,13 @@ fn quote_from_row(row: &[Value]) -> std::result::Result<Quote, String> {
 }
 
 fn true_up_from_row(row: &[Value]) -> std::result::Result<TrueUp, String> {
+    if row.len() != TRUE_UP_COLUMNS.len() {
+        return Err(format!(
+            "{} columns: expected {}",
+            row.len(),
+            TRUE_UP_COLUMNS.len()
+        ));
+    }
     let c = |i: usize| TRUE_UP_COLUMNS[i];
     Ok(TrueUp {
         quote_id: text(row, 1, c(1))?,
