@@ -65,6 +65,88 @@ pub enum EconomicsError {
         /// What was wrong and what was expected.
         message: String,
     },
+    /// A regression could not be fitted or queried (bad shapes, non-finite
+    /// data, out-of-range hyperparameters).
+    #[error("Bayesian ridge: {message}")]
+    Fit {
+        /// What was wrong and what was expected.
+        message: String,
+    },
+    /// Tier thresholds must rise: tier 0 below `tier0`, tier 1 below `tier1`.
+    #[error(
+        "tier thresholds out of order: expected tier0_threshold < tier1_threshold, got {tier0} >= {tier1}"
+    )]
+    TierThresholdsOutOfOrder {
+        /// The tier-0 threshold given.
+        tier0: f64,
+        /// The tier-1 threshold given.
+        tier1: f64,
+    },
+    /// A CSV input (the valuation history) could not be read or holds a bad
+    /// value.
+    #[error("{file}{}{}: {message}", line.map(|l| format!(" line {l}")).unwrap_or_default(), column.as_ref().map(|c| format!(" column {c}")).unwrap_or_default())]
+    Csv {
+        /// Path of the file as given.
+        file: String,
+        /// 1-based line of the problem (the header is line 1), where known.
+        line: Option<u64>,
+        /// The column, where the problem is one cell.
+        column: Option<String>,
+        /// What was wrong and what was expected.
+        message: String,
+    },
+    /// The quote log cannot be opened, is not a quote log, or is damaged.
+    #[error("quote log {file}: {message}")]
+    QuoteLog {
+        /// Path of the log as given.
+        file: String,
+        /// What was wrong and what was expected.
+        message: String,
+    },
+    /// No quote with this id in the log.
+    #[error(
+        "quote log {file}: no quote with id '{quote_id}' (expected an id printed by `vp econ quote`, listed by `vp econ quotes`)"
+    )]
+    UnknownQuote {
+        /// Path of the log.
+        file: String,
+        /// The id asked for.
+        quote_id: String,
+    },
+    /// The quote was already trued up; true-ups are final.
+    #[error(
+        "quote log {file}: quote '{quote_id}' was already trued up at {at} (realized ΔMPL {realized_mpl}); a quote is trued up once"
+    )]
+    AlreadyTruedUp {
+        /// Path of the log.
+        file: String,
+        /// The quote.
+        quote_id: String,
+        /// When the earlier true-up was recorded (RFC 3339).
+        at: String,
+        /// The realized ΔMPL recorded then.
+        realized_mpl: f64,
+    },
+    /// A timestamp could not be parsed.
+    #[error(
+        "{field}: '{text}' is not an RFC 3339 time ({message}): expected e.g. 2026-12-03T16:22:04Z"
+    )]
+    Timestamp {
+        /// The input it came from.
+        field: &'static str,
+        /// The text given.
+        text: String,
+        /// The parser's complaint.
+        message: String,
+    },
+    /// Writing an output file failed.
+    #[error("writing {path}: {message}")]
+    Write {
+        /// The file or folder.
+        path: String,
+        /// The cause.
+        message: String,
+    },
 }
 
 /// Checks that `value` is finite, naming `field` otherwise.

@@ -8,17 +8,25 @@
 //!   [`EpisodeRecord`] log row; [`DenseWageReward`] pays per step.
 //! * [`ConvergenceDetector`] flags wage parity held over a window.
 //! * [`WageTable`] ships OEWS wages; [`OewsReader`] reads a newer file.
+//! * Layer 2 (SPEC §6): [`ValueEstimator`] (a [`BayesianRidge`] that
+//!   reproduces scikit-learn's) values a datapoint; [`kappa`] and
+//!   [`TierThresholds`] discount and tier it; [`QuoteLog`] keeps premium
+//!   quotes and their true-ups; [`Reconciliation`] reports per period.
 //! * [`TaskConfig`] is the strict YAML task config (loaded with the
 //!   `yaml_config` crate, which every crate uses for its own section).
 
 mod config;
 mod error;
 mod metrics;
+mod pricing;
 mod reward;
+mod valuation;
 mod wages;
 
 pub use config::*;
 pub use error::{EconomicsError, Result};
 pub use metrics::*;
+pub use pricing::*;
 pub use reward::*;
+pub use valuation::*;
 pub use wages::*;

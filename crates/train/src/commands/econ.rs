@@ -1,14 +1,20 @@
 //! `vp econ ...`: economics tools over task configs and run logs.
 
+use super::econ_estimate::EstimateArgs;
 use super::econ_metrics::MetricsArgs;
 use super::econ_plot_convergence::PlotConvergenceArgs;
+use super::econ_quote::QuoteArgs;
+use super::econ_quotes::QuotesArgs;
+use super::econ_reconcile_premiums::ReconcilePremiumsArgs;
 use super::econ_report::ReportArgs;
+use super::econ_true_up::TrueUpArgs;
 use super::econ_wage::WageArgs;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use std::process::ExitCode;
 
-/// Economics: metrics, wages, plots and reports of runs.
+/// Economics: metrics, wages, plots and reports of runs; data valuation,
+/// premium quotes, true-ups and their reconciliation.
 #[derive(Debug, Args)]
 pub struct EconArgs {
     #[command(subcommand)]
@@ -25,6 +31,16 @@ enum EconCommand {
     PlotConvergence(PlotConvergenceArgs),
     /// Write a Markdown report of a run (economics, final evaluation, plot).
     Report(ReportArgs),
+    /// A datapoint's expected ΔMPL, interval, κ, tier and value per hour (SPEC §6).
+    Estimate(EstimateArgs),
+    /// Quote a data premium (withheld) or discount (shared); --log keeps it.
+    Quote(QuoteArgs),
+    /// List a quote log; --check verifies it.
+    Quotes(QuotesArgs),
+    /// True up a logged quote against the measured ΔMPL.
+    TrueUp(TrueUpArgs),
+    /// Reconcile premiums against true-ups per period and tier.
+    ReconcilePremiums(ReconcilePremiumsArgs),
 }
 
 impl EconArgs {
@@ -35,6 +51,11 @@ impl EconArgs {
             EconCommand::Wage(args) => args.run(),
             EconCommand::PlotConvergence(args) => args.run(),
             EconCommand::Report(args) => args.run(),
+            EconCommand::Estimate(args) => args.run(),
+            EconCommand::Quote(args) => args.run(),
+            EconCommand::Quotes(args) => args.run(),
+            EconCommand::TrueUp(args) => args.run(),
+            EconCommand::ReconcilePremiums(args) => args.run(),
         }
     }
 }

@@ -2,9 +2,15 @@
 
 pub mod config;
 pub mod econ;
+pub mod econ_estimate;
 pub mod econ_metrics;
 pub mod econ_plot_convergence;
+pub mod econ_quote;
+pub mod econ_quotes;
+pub mod econ_reconcile_premiums;
 pub mod econ_report;
+pub mod econ_true_up;
+pub mod econ_valuation_flags;
 pub mod econ_wage;
 pub mod env;
 pub mod env_bench;

@@ -3,6 +3,8 @@
 mod config_check;
 mod econ_commands;
 mod econ_metrics_wage;
+mod econ_pricing;
+mod econ_quote_log_kill;
 mod env_commands;
 mod env_rollout;
 mod kill_resume;
