@@ -35,11 +35,19 @@ use yaml_config::ConfigCheck;
 
 use crate::{ChunkDataset, ChunkExecutor, ChunkModel, MinMaxNormalizer, PolicyError, Result};
 
-/// First seed of the rollouts' episodes: round `r`'s episode `k` is seeded
-/// `ROLLOUT_SEED_BASE + r·episodes_per_round + k`, apart from the
-/// evaluations (1 000 000 + seed) and the held-out seeds of BENCHMARKS.md
-/// (5 000–7 999).
+/// First seed of the rollouts' episodes: in a run seeded `s`, round `r`'s
+/// episode `k` is seeded `ROLLOUT_SEED_BASE + s·2²⁰ + r·episodes_per_round
+/// + k` ([`rollout_seed`]), apart from the evaluations (1 000 000 + s) and
+/// the held-out seeds of BENCHMARKS.md (5 000–7 999).
 pub const ROLLOUT_SEED_BASE: u64 = 2_000_000;
+
+/// Seed of the first episode of round `round` in a run seeded `run_seed`
+/// (see [`ROLLOUT_SEED_BASE`]).
+pub fn rollout_seed(run_seed: u64, round: u64, episodes_per_round: usize) -> u64 {
+    ROLLOUT_SEED_BASE
+        .wrapping_add(run_seed.wrapping_mul(1 << 20))
+        .wrapping_add(round.wrapping_mul(episodes_per_round as u64))
+}
 
 /// `chunk.self_imitation:` (every key optional).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -389,6 +397,13 @@ mod tests {
         assert_eq!(tags, vec![0.0, 2.0, 3.0, 4.0]);
         let (none, ok, failed) = select_segments(vec![seg(0, 1, 1.0, 0.0)], &PRICES, 0.5);
         assert_eq!((none.len(), ok, failed), (0, 0, 1));
+    }
+
+    #[test]
+    fn every_run_seed_plays_its_own_rollout_seeds() {
+        assert_eq!(rollout_seed(0, 0, 32), 2_000_000);
+        assert_eq!(rollout_seed(0, 3, 32), 2_000_096);
+        assert_eq!(rollout_seed(1, 0, 32), 2_000_000 + 1_048_576);
     }
 
     #[test]

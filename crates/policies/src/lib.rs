@@ -76,7 +76,7 @@ pub use chunk_policy::{
 };
 pub use chunk_self_imitation::{
     ROLLOUT_SEED_BASE, RoundOutcome, Segment, SegmentCutter, SegmentPrices, SelfImitationConfig,
-    collect_round, select_segments,
+    collect_round, rollout_seed, select_segments,
 };
 pub use dagger::{
     Dagger, DaggerLearner, DaggerReport, DaggerRound, dagger, observation_statistics,

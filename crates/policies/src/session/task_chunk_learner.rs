@@ -28,9 +28,9 @@ use crate::chunk_policy::{blob_id, demonstrations_blob, save_dataset_file, save_
 use crate::{
     Checkpoint, CheckpointMeta, CheckpointState, ChunkConfig, ChunkDataset, ChunkModel,
     ChunkPolicy, ChunkShape, ChunkWindow, DemoRecord, InitRecord, MinMaxNormalizer, PolicyError,
-    ROLLOUT_SEED_BASE, Result, RngState, RoundRecord, SegmentPrices, SelfImitationConfig,
-    collect_round, evaluate_chunk_episodes, load_demonstrations, load_rounds,
-    record_expert_episodes, round_file,
+    Result, RngState, RoundRecord, SegmentPrices, SelfImitationConfig, collect_round,
+    evaluate_chunk_episodes, load_demonstrations, load_rounds, record_expert_episodes,
+    rollout_seed, round_file,
 };
 
 /// What a chunk run is, whichever model it trains.
@@ -384,7 +384,7 @@ impl<M: ChunkModel> TaskChunkLearner<M> {
             damage_cost: task.damage_cost,
             human_wage: task.human_wage,
         };
-        let seed = ROLLOUT_SEED_BASE + round * episodes as u64;
+        let seed = rollout_seed(self.run.task.training.seed, round, episodes);
         let outcome = collect_round(
             &self.model,
             &mut executor,
