@@ -36,9 +36,9 @@ use yaml_config::ConfigCheck;
 use crate::{ChunkDataset, ChunkExecutor, ChunkModel, MinMaxNormalizer, PolicyError, Result};
 
 /// First seed of the rollouts' episodes: in a run seeded `s`, round `r`'s
-/// episode `k` is seeded `ROLLOUT_SEED_BASE + s·2²⁰ + r·episodes_per_round
-/// + k` ([`rollout_seed`]), apart from the evaluations (1 000 000 + s) and
-/// the held-out seeds of BENCHMARKS.md (5 000–7 999).
+/// episode `k` is seeded `ROLLOUT_SEED_BASE + s·2²⁰ + r·episodes + k`
+/// ([`rollout_seed`]), apart from the evaluations (1 000 000 + s) and the
+/// held-out seeds of BENCHMARKS.md (5 000–7 999).
 pub const ROLLOUT_SEED_BASE: u64 = 2_000_000;
 
 /// Seed of the first episode of round `round` in a run seeded `run_seed`
