@@ -5,6 +5,7 @@ mod econ_commands;
 mod econ_metrics_wage;
 mod env_commands;
 mod env_rollout;
+mod exchange_commands;
 mod kill_resume;
 mod train_chunk;
 mod train_commands;
