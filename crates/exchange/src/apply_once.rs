@@ -1,23 +1,42 @@
-//! Applying a rule's transfer exactly once when the amount is decided at
-//! the time of the first application (a penalty capped at the balance, a
-//! claim capped at the pool): a replay finds the id already stored and
-//! accepts it when the type, parties, prediction and signal agree, whatever
-//! amount and metadata were stored.
+//! Applying a rule's transfer exactly once. A rule's transaction id is
+//! derived from what triggered it, so a replay finds the id stored and
+//! accepts it when the type, parties, prediction and signal agree (and the
+//! amount, unless the rule decides it when first applied: a penalty capped
+//! at the balance, a claim capped at the pool). Reason and metadata are not
+//! compared: metadata floats need not survive a JSON round trip bit for
+//! bit.
 
 use crate::error::{ExchangeError, Result};
 use crate::ledger_store::LedgerStore;
 use crate::transfer::{Applied, Transfer};
 
+/// Whether a replay must submit the stored amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmountRule {
+    /// The amount follows from the trigger: a replay must match it.
+    Exact,
+    /// The amount was fixed by the ledger's state at the first application
+    /// (a cap): a replay is accepted whatever amount it computes now.
+    DecidedWhenFirstApplied,
+}
+
 /// Applies `transfer` unless its id is stored already. A stored id with the
-/// same type, parties, prediction id and value-signal id is a duplicate
-/// (returned with `duplicate: true`, nothing written); with any of those
-/// different it is an [`ExchangeError::IdConflict`].
-pub fn apply_once(store: &mut dyn LedgerStore, transfer: &Transfer) -> Result<Applied> {
+/// same type, parties, prediction id and value-signal id (and amount, for
+/// [`AmountRule::Exact`]) is a duplicate, returned with `duplicate: true`
+/// and nothing written; any other difference is an
+/// [`ExchangeError::IdConflict`].
+pub fn apply_once(
+    store: &mut dyn LedgerStore,
+    transfer: &Transfer,
+    rule: AmountRule,
+) -> Result<Applied> {
     let Some(stored) = store.transaction(&transfer.id)? else {
         return store.apply(transfer);
     };
     let mut same_shape = transfer.clone();
-    same_shape.amount = stored.transfer.amount;
+    if rule == AmountRule::DecidedWhenFirstApplied {
+        same_shape.amount = stored.transfer.amount;
+    }
     same_shape.metadata = stored.transfer.metadata.clone();
     same_shape.reason = stored.transfer.reason.clone();
     match stored.transfer.first_difference(&same_shape) {

@@ -265,4 +265,33 @@ mod tests {
         assert!(e.to_string().contains("confidence on 'a'"), "{e}");
         assert!(attribute(&winners(), &[Contribution::new("mint", &[])]).is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn attribution_shares_never_exceed_the_total(
+            lists in proptest::collection::vec(
+                proptest::collection::vec((0u8..8, 0.0f64..=1.0), 0..8),
+                1..6,
+            ),
+            winners in proptest::collection::vec(0u8..8, 0..5),
+        ) {
+            let winners: Vec<String> = winners.iter().map(|w| format!("i{w}")).collect();
+            let contributions: Vec<Contribution> = lists
+                .iter()
+                .enumerate()
+                .map(|(e, items)| Contribution {
+                    expert: format!("e{e}"),
+                    items: items.iter().map(|(i, c)| (format!("i{i}"), *c)).collect(),
+                })
+                .collect();
+            let a = attribute(&winners, &contributions).unwrap();
+            let sum: f64 = a.iter().map(|x| x.share).sum();
+            proptest::prop_assert!(sum <= 1.0 + 1e-12, "sum {}", sum);
+            for x in &a {
+                proptest::prop_assert!(x.share >= 0.0 && x.share <= x.raw_share + 1e-12);
+                proptest::prop_assert!((0.0..=1.0).contains(&x.overlap));
+                proptest::prop_assert!((0.0..=1.0).contains(&x.disagreement));
+            }
+        }
+    }
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::apply_once::apply_once;
+use crate::apply_once::{AmountRule, apply_once};
 use crate::error::Result;
 use crate::ledger_store::LedgerStore;
 use crate::transfer::{Applied, Party, Transaction, Transfer, TxType};
@@ -59,7 +59,7 @@ pub fn deprecate(
         );
         t.reason = format!("deprecated ({}): stake released", reason.as_str());
         t.metadata = meta.clone();
-        applied.push(apply_once(store, &t)?);
+        applied.push(apply_once(store, &t, AmountRule::DecidedWhenFirstApplied)?);
         account = store.account(expert)?.unwrap_or(account);
     }
     if account.available.micros() > 0 {
@@ -72,7 +72,7 @@ pub fn deprecate(
         );
         t.reason = format!("deprecated ({})", reason.as_str());
         t.metadata = meta;
-        applied.push(apply_once(store, &t)?);
+        applied.push(apply_once(store, &t, AmountRule::DecidedWhenFirstApplied)?);
     }
     Ok(applied)
 }

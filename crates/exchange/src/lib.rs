@@ -74,7 +74,7 @@ mod value_signal_table;
 pub use account_state::{
     AccountState, IntegrityReport, Totals, accounts_touched, apply_transfer, replay, verify,
 };
-pub use apply_once::apply_once;
+pub use apply_once::{AmountRule, apply_once};
 pub use atp_pool::{AtpPool, AtpPools, PoolConfig, PoolMode, STRATUM_SHARES, Stratum};
 pub use attention_manager::{
     ALLOCATION_CAP, Admission, Allocation, AttentionConfig, AttentionManager, MAX_HORIZON,

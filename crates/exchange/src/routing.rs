@@ -192,4 +192,42 @@ mod tests {
         // No credits anywhere: everyone gets the minimum.
         assert_eq!(training_data_shares(&[w(0), w(0)], 100), [10, 10]);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn routing_takes_at_most_budget_relevant_experts_best_first(
+            rows in proptest::collection::vec((0.0f64..1.0, 0i64..500, -2.0f64..3.0), 0..12),
+            budget in 0usize..6,
+        ) {
+            let cands: Vec<RoutingCandidate> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, &(r, s, roi))| cand(&format!("e{i}"), r, s, Some(roi)))
+                .collect();
+            let routed = route(&cands, budget).unwrap();
+            proptest::prop_assert!(routed.len() <= budget);
+            for w in routed.windows(2) {
+                proptest::prop_assert!(w[0].score >= w[1].score);
+            }
+            let relevant = cands.iter().filter(|c| c.relevance >= MIN_RELEVANCE).count();
+            proptest::prop_assert_eq!(routed.len(), budget.min(relevant));
+            for r in &routed {
+                let c = cands.iter().find(|c| c.expert == r.expert).unwrap();
+                proptest::prop_assert!(c.relevance >= MIN_RELEVANCE);
+            }
+        }
+
+        #[test]
+        fn training_shares_stay_within_bounds(
+            avail in proptest::collection::vec(0i64..10_000, 1..8),
+            n in 0u64..5_000,
+        ) {
+            let credits: Vec<Credits> =
+                avail.iter().map(|&a| Credits::from_whole(a).unwrap()).collect();
+            for s in training_data_shares(&credits, n) {
+                proptest::prop_assert!(s <= n / 2);
+                proptest::prop_assert!(s >= MIN_TRAINING_EXAMPLES.min(n / 2));
+            }
+        }
+    }
 }

@@ -18,7 +18,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::apply_once::apply_once;
+use crate::apply_once::{AmountRule, apply_once};
 use crate::credits::Credits;
 use crate::error::{ExchangeError, Result};
 use crate::ledger_store::LedgerStore;
@@ -141,7 +141,7 @@ pub fn place_stake(store: &mut dyn LedgerStore, claim: &StakeClaim) -> Result<Ap
     t.prediction_id = claim.prediction_id.clone();
     t.reason = "stake on a claim".into();
     t.metadata = json!({ "stake_id": claim.id, "claimed": claim.claimed });
-    store.apply(&t)
+    apply_once(store, &t, AmountRule::Exact)
 }
 
 /// Resolves a stake at the actual value: releases it and pays the
@@ -186,7 +186,7 @@ pub fn resolve_stake(
     unstake.prediction_id = tr.prediction_id.clone();
     unstake.reason = "stake resolved".into();
     unstake.metadata = meta.clone();
-    applied.push(apply_once(store, &unstake)?);
+    applied.push(apply_once(store, &unstake, AmountRule::Exact)?);
     let diff = payout.micros() - tr.amount.micros();
     if diff != 0 {
         let (suffix, tx_type, from, to) = if diff > 0 {
@@ -209,7 +209,7 @@ pub fn resolve_stake(
         t.prediction_id = tr.prediction_id.clone();
         t.reason = format!("stake calibration {suffix}");
         t.metadata = meta;
-        applied.push(apply_once(store, &t)?);
+        applied.push(apply_once(store, &t, AmountRule::Exact)?);
     }
     Ok(StakeResolution {
         error,
@@ -346,7 +346,25 @@ mod tests {
             Err(ExchangeError::InsufficientFunds { .. })
         ));
         assert!(place_stake(&mut l, &claim("bad", "1", 1.2)).is_err());
+        // A retry applies once; the same id with another amount is refused.
+        assert!(
+            !place_stake(&mut l, &claim("k", "1", 0.3))
+                .unwrap()
+                .duplicate
+        );
+        assert!(
+            place_stake(&mut l, &claim("k", "1", 0.3))
+                .unwrap()
+                .duplicate
+        );
+        assert!(matches!(
+            place_stake(&mut l, &claim("k", "2", 0.3)),
+            Err(ExchangeError::IdConflict {
+                field: "amount",
+                ..
+            })
+        ));
         assert!(place_stake(&mut l, &claim("a:b", "1", 0.5)).is_err());
-        assert_eq!(l.account("x").unwrap().unwrap().staked, Credits::ZERO);
+        assert_eq!(l.account("x").unwrap().unwrap().staked, c("1"));
     }
 }

@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::apply_once::apply_once;
+use crate::apply_once::{AmountRule, apply_once};
 use crate::credits::{Credits, MICROS_PER_CREDIT};
 use crate::error::{ExchangeError, Result};
 use crate::ledger_store::LedgerStore;
@@ -131,7 +131,7 @@ impl SystemActors {
             self.seed_amount,
         );
         t.reason = "seed fund".into();
-        store.apply(&t).map(Some)
+        apply_once(store, &t, AmountRule::Exact).map(Some)
     }
 
     /// Insurance premium on a `value_reward`: `insurance_rate` of it from
@@ -164,7 +164,7 @@ impl SystemActors {
         );
         t.reason = "insurance premium".into();
         t.metadata = json!({ "reward": tr.id, "rate": self.insurance_rate });
-        apply_once(store, &t).map(Some)
+        apply_once(store, &t, AmountRule::DecidedWhenFirstApplied).map(Some)
     }
 
     /// Insurance claim on a `value_penalty`: `insurance_coverage` of it
@@ -197,7 +197,7 @@ impl SystemActors {
         );
         t.reason = "insurance claim".into();
         t.metadata = json!({ "penalty": tr.id, "coverage": self.insurance_coverage });
-        apply_once(store, &t).map(Some)
+        apply_once(store, &t, AmountRule::DecidedWhenFirstApplied).map(Some)
     }
 
     /// Diversity subsidy after round `round`: `consultations` counts how
@@ -226,7 +226,7 @@ impl SystemActors {
                 );
                 t.reason = "diversity subsidy".into();
                 t.metadata = json!({ "round": round, "consulted": n, "fair": fair });
-                applied.push(store.apply(&t)?);
+                applied.push(apply_once(store, &t, AmountRule::Exact)?);
             }
         }
         Ok(applied)
@@ -258,7 +258,7 @@ impl SystemActors {
         t.prediction_id = Some(item.to_string());
         t.reason = "novelty premium".into();
         t.metadata = json!({ "novelty": novelty });
-        store.apply(&t).map(Some)
+        apply_once(store, &t, AmountRule::Exact).map(Some)
     }
 }
 

@@ -13,7 +13,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::apply_once::apply_once;
+use crate::apply_once::{AmountRule, apply_once};
 use crate::attribution::{Contribution, attribute};
 use crate::credits::{Credits, MICROS_PER_CREDIT};
 use crate::error::{ExchangeError, Result};
@@ -282,7 +282,12 @@ pub fn settle_signal(
             settlement.capped = true;
         }
     }
-    let applied = apply_once(store, &t)?;
+    let rule = if t.tx_type == TxType::ValuePenalty {
+        AmountRule::DecidedWhenFirstApplied
+    } else {
+        AmountRule::Exact
+    };
+    let applied = apply_once(store, &t, rule)?;
     settlement.duplicate = applied.duplicate;
     if applied.duplicate {
         settlement.capped = applied.transaction.transfer.amount.micros() < value.micros().abs();
