@@ -44,6 +44,37 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! A value signal attributed to the expert behind it, paid once however
+//! often it is settled:
+//!
+//! ```
+//! use exchange::{Contribution, LedgerStore, SignalEvent, SignalTable, SqliteLedger,
+//!     SystemActors, settle_signal};
+//!
+//! # fn main() -> exchange::Result<()> {
+//! let dir = std::env::temp_dir().join(format!("vp-doc-signal-{}", std::process::id()));
+//! let mut ledger = SqliteLedger::init(&dir)?;
+//! SystemActors::default().seed(&mut ledger, "ppo-0")?; // 100 credits
+//! let table = SignalTable::default();
+//! // thumbs up: 10 credits × confidence 0.9 = 9 credits to share.
+//! let event = SignalEvent::from_table(&table, "fb-1", "thumbs_up", 0)?;
+//! let winners = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+//! let parts = event.attribute(
+//!     &winners,
+//!     &[Contribution::new("ppo-0", &[("a", 1.0), ("b", 1.0), ("c", 1.0)])],
+//! )?;
+//! // All three winners at confidence 1: raw share 1 + 0.3, scaled to 1.
+//! for _ in 0..2 {
+//!     settle_signal(&mut ledger, &parts[0])?;
+//! }
+//! let account = ledger.account("ppo-0")?.expect("seeded");
+//! assert_eq!(account.available.to_string(), "109.000000");
+//! # drop(ledger);
+//! # std::fs::remove_dir_all(&dir).ok();
+//! # Ok(())
+//! # }
+//! ```
 
 mod account_state;
 mod apply_once;

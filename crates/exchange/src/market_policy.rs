@@ -21,6 +21,7 @@ use crate::deprecation::{DeprecationReason, deprecate, deprecated_experts};
 use crate::error::{ExchangeError, Result};
 use crate::ledger_store::LedgerStore;
 use crate::market_state::{MarketState, MarketWindow};
+use crate::system_actors::INSURANCE_POOL;
 use crate::transfer::Applied;
 
 /// How an expert has done so far.
@@ -161,8 +162,9 @@ impl MarketPolicy {
 
     /// One round of the market rules on a ledger: computes the state over
     /// the window, deprecates broke (and, in a bear market, weak) experts,
-    /// and lists who may be consulted afterwards. `system` names accounts
-    /// that are not experts (the insurance pool) and are left alone.
+    /// and lists who may be consulted afterwards. The insurance pool
+    /// ([`INSURANCE_POOL`]) and the accounts named in `system` are not
+    /// experts and are left alone.
     pub fn apply(&self, store: &mut dyn LedgerStore, system: &[&str]) -> Result<MarketRound> {
         let snap = store.snapshot()?;
         let window = MarketWindow::compute(&snap.transactions, self.window_us()?, None)?;
@@ -191,7 +193,7 @@ impl MarketPolicy {
     ) -> Result<MarketRound> {
         let snap = store.snapshot()?;
         let mut experts = snap.accounts;
-        experts.retain(|id, _| !system.contains(&id.as_str()));
+        experts.retain(|id, _| id != INSURANCE_POOL && !system.contains(&id.as_str()));
         let mut gone = deprecated_experts(&snap.transactions);
         let mut deprecated = Vec::new();
         for (id, reason) in self.to_deprecate(window.state, &experts, &gone) {
