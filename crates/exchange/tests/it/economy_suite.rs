@@ -81,6 +81,11 @@ fn a_round_of_the_economy_replays_once(b: &Backend) {
         l.account(INSURANCE_POOL).unwrap().unwrap().available,
         "0.290909".parse().unwrap()
     );
+    // The pool holds 0.29 < 1 credit, but it is no expert: the market
+    // round leaves it alone and consults x and y.
+    let r = MarketPolicy::default().apply(l.as_mut(), &[]).unwrap();
+    assert!(r.deprecated.is_empty(), "{:?}", r.deprecated);
+    assert_eq!(r.consultable, ["x", "y"]);
     let report = l.check_integrity().unwrap();
     // minted 200 + 9 = 209 = held + burned 10.
     assert_eq!(report.totals.minted, c(209));
