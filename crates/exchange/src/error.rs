@@ -210,6 +210,18 @@ pub enum ExchangeError {
         /// Device name.
         device: String,
     },
+    /// An input of the value-signal, attribution, staking, routing or
+    /// system-actor rules that breaks them (a duplicate expert, a signal
+    /// kind missing from the table, an empty id, ...). Nothing was written.
+    #[error("{field} must be {expected}, got {got}")]
+    InvalidInput {
+        /// What is at fault, e.g. `signal 'eval-3' kind` or `contributor 'a'`.
+        field: String,
+        /// What the rules allow.
+        expected: String,
+        /// What was given.
+        got: String,
+    },
     /// A name (state, extent, job kind, transaction type) that is not one
     /// of the allowed ones.
     #[error("unknown {field} '{got}': expected one of {expected}")]

@@ -45,10 +45,11 @@ use crate::account_state::{Totals, verify};
 use crate::credits::Credits;
 use crate::error::{ExchangeError, Result};
 use crate::ledger_store::{LedgerStore, now_us};
+use crate::market_state::{DEFAULT_WINDOW_US, MarketWindow};
 use crate::transfer::{Party, Transaction, TxType};
 
 /// Microseconds in the market-state window (24 h).
-const WINDOW_US: i64 = 24 * 3600 * 1_000_000;
+const WINDOW_US: i64 = DEFAULT_WINDOW_US;
 
 /// What [`export`] wrote.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -230,7 +231,6 @@ pub fn export(store: &mut dyn LedgerStore, out: &Path) -> Result<ExportSummary> 
         signals: Vec<Value>,
     }
     let mut days: BTreeMap<String, Day> = BTreeMap::new();
-    let (mut window_minted, mut window_burned) = (0i64, 0i64);
     for t in txs {
         let tr = &t.transfer;
         let a = tr.amount.micros();
@@ -238,18 +238,11 @@ pub fn export(store: &mut dyn LedgerStore, out: &Path) -> Result<ExportSummary> 
         let day = days.entry(date).or_default();
         day.transactions += 1;
         day.volume = day.volume.saturating_add(a);
-        let in_window = t.time_us > end_us - WINDOW_US;
         if tr.tx_type.mints() {
             day.minted = day.minted.saturating_add(a);
-            if in_window {
-                window_minted = window_minted.saturating_add(a);
-            }
         }
         if tr.to == Party::Sink {
             day.burned = day.burned.saturating_add(a);
-            if in_window {
-                window_burned = window_burned.saturating_add(a);
-            }
         }
         if matches!(tr.tx_type, TxType::ValueReward | TxType::ValuePenalty) {
             let (expert, value) = if tr.tx_type == TxType::ValueReward {
@@ -293,19 +286,16 @@ pub fn export(store: &mut dyn LedgerStore, out: &Path) -> Result<ExportSummary> 
     }
     let p = out.join("market").join("price_history.jsonl");
     write_atomic(&p, &jsonl(&p, &history)?)?;
-    let state = if window_minted > window_burned {
-        "bull"
-    } else {
-        "bear"
-    };
+    let window = MarketWindow::compute(txs, WINDOW_US, Some(end_us))?;
+    let state = window.state.as_str();
     let totals = report.totals;
     let p = out.join("market").join("market_state.json");
     let v = json!({
         "state": state,
         "window_hours": 24,
         "window_end": utc_date_time(end_us).1,
-        "minted": credits(Credits::from_micros(window_minted)),
-        "burned": credits(Credits::from_micros(window_burned)),
+        "minted": credits(window.minted),
+        "burned": credits(window.burned),
         "circulation": credits(totals.held),
         "total_minted": credits(totals.minted),
         "total_burned": credits(totals.burned),

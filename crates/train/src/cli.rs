@@ -21,6 +21,9 @@ enum Command {
     Econ(crate::commands::econ::EconArgs),
     /// Environments: list the registered ones, replay their dynamics.
     Env(crate::commands::env::EnvArgs),
+    /// The exchange: credit ledger (init, transfer, balances, check, export)
+    /// and ATP allocation.
+    Exchange(crate::commands::exchange::ExchangeArgs),
     /// Train a policy (PPO) and log its run folder.
     Train(crate::commands::train_args::TrainArgs),
     /// Evaluate a saved policy: economics and return with 95% CIs.
@@ -34,6 +37,7 @@ impl Cli {
             Command::Config(args) => args.run(),
             Command::Econ(args) => args.run(),
             Command::Env(args) => args.run(),
+            Command::Exchange(args) => args.run(),
             Command::Train(args) => crate::commands::train::run(args),
             Command::Evaluate(args) => args.run(),
         }

@@ -4,6 +4,7 @@
 
 mod attention;
 mod common;
+mod economy_suite;
 mod ledger_concurrency;
 mod ledger_crash;
 mod ledger_properties;

@@ -1,0 +1,49 @@
+//! `vp exchange ...`: the credit ledger of SPEC §7 (init, transfer,
+//! balances, check, export) and the MRH attention allocation.
+
+use super::exchange_allocate::AllocateArgs;
+use super::exchange_balances::BalancesArgs;
+use super::exchange_check::CheckArgs;
+use super::exchange_export::ExportArgs;
+use super::exchange_init::InitArgs;
+use super::exchange_transfer::TransferArgs;
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use std::process::ExitCode;
+
+/// The exchange: credit ledger and ATP attention.
+#[derive(Debug, Args)]
+pub struct ExchangeArgs {
+    #[command(subcommand)]
+    command: ExchangeCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum ExchangeCommand {
+    /// Create an exchange folder with an empty ledger (or a PostgreSQL schema).
+    Init(InitArgs),
+    /// Apply one ledger transaction (a retry with the same id applies once).
+    Transfer(TransferArgs),
+    /// Every account's balances and lifetime figures, and the totals.
+    Balances(BalancesArgs),
+    /// Integrity check: replay equals the stored balances, credits conserved.
+    Check(CheckArgs),
+    /// Write the ledger in the seed's folder layout.
+    Export(ExportArgs),
+    /// ATP allocation of a metabolic state and a horizon profile.
+    Allocate(AllocateArgs),
+}
+
+impl ExchangeArgs {
+    /// Runs the chosen exchange command.
+    pub fn run(self) -> Result<ExitCode> {
+        match self.command {
+            ExchangeCommand::Init(args) => args.run(),
+            ExchangeCommand::Transfer(args) => args.run(),
+            ExchangeCommand::Balances(args) => args.run(),
+            ExchangeCommand::Check(args) => args.run(),
+            ExchangeCommand::Export(args) => args.run(),
+            ExchangeCommand::Allocate(args) => args.run(),
+        }
+    }
+}
