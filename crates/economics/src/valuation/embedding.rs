@@ -4,8 +4,8 @@
 use crate::error::Result;
 use crate::valuation::trajectory::Trajectory;
 
-/// Maps a datapoint's episode to an embedding of [`d_embedding`]
-/// (Self::d_embedding) values, stored in a
+/// Maps a datapoint's episode to an embedding of
+/// [`d_embedding`](Self::d_embedding) values, stored in a
 /// [`NoveltyIndex`](crate::NoveltyIndex).
 ///
 /// `embed` takes `&mut self` so an embedding may keep running statistics

@@ -349,6 +349,12 @@ mod tests {
     }
 
     #[test]
+    fn the_index_can_move_to_another_thread() {
+        fn send_and_sync<T: Send + Sync>() {}
+        send_and_sync::<NoveltyIndex>();
+    }
+
+    #[test]
     fn out_of_range_settings_are_refused_not_exited_on() {
         for config in [
             NoveltyIndexConfig {
