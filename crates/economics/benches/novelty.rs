@@ -7,7 +7,10 @@
 //! `NOVELTY_M`, `NOVELTY_EF_CONSTRUCTION`, `NOVELTY_EF_SEARCH` override the
 //! HNSW settings (defaults: `NoveltyIndexConfig::default()`), and
 //! `NOVELTY_EF_SWEEP=32,128` adds recall and median query time at other
-//! `ef_search` values over the same index.
+//! `ef_search` values over the same index. `NOVELTY_LATENT=8` draws the
+//! points from an 8-dimensional uniform latent mapped linearly into 32
+//! dimensions (structured data, as embeddings of similar episodes are)
+//! instead of uniform over the 32-dimensional cube (the hard case).
 
 #![allow(missing_docs)] // criterion_group!/criterion_main! generate undocumented items
 
@@ -26,6 +29,27 @@ fn env_or(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.replace('_', "").parse().ok())
         .unwrap_or(default)
+}
+
+/// `m` points of `D` values: uniform in the unit cube for `latent == 0`,
+/// else `A·z` with `z` uniform in `[0, 1]^latent` and `A` a fixed random
+/// `[D, latent]` matrix.
+fn points_drawer(latent: usize, rng: &mut ChaCha8Rng) -> impl FnMut(usize) -> Vec<f32> + '_ {
+    let a: Vec<f32> = (0..D * latent).map(|_| rng.random::<f32>() - 0.5).collect();
+    move |m| {
+        if latent == 0 {
+            return (0..m * D).map(|_| rng.random()).collect();
+        }
+        let mut out = Vec::with_capacity(m * D);
+        for _ in 0..m {
+            let z: Vec<f32> = (0..latent).map(|_| rng.random()).collect();
+            out.extend(
+                a.chunks_exact(latent)
+                    .map(|row| row.iter().zip(&z).map(|(w, x)| w * x).sum::<f32>()),
+            );
+        }
+        out
+    }
 }
 
 fn build(n: usize, config: &NoveltyIndexConfig, points: &[f32]) -> NoveltyIndex {
@@ -51,11 +75,19 @@ fn novelty_query(c: &mut Criterion) {
         capacity_hint: n,
         ..defaults
     };
-    eprintln!("HNSW {config:?}, {n} points of {D} dims");
+    eprintln!(
+        "HNSW {config:?}, {n} points of {D} dims ({})",
+        match env_or("NOVELTY_LATENT", 0) {
+            0 => "uniform in the cube".to_owned(),
+            l => format!("{l}-dim latent"),
+        }
+    );
+    let latent = env_or("NOVELTY_LATENT", 0);
     let mut rng = ChaCha8Rng::seed_from_u64(1_000_000);
-    let points: Vec<f32> = (0..n * D).map(|_| rng.random()).collect();
+    let mut draw = points_drawer(latent, &mut rng);
+    let points = draw(n);
     let index = build(n, &config, &points);
-    let queries: Vec<f32> = (0..RECALL_QUERIES * D).map(|_| rng.random()).collect();
+    let queries = draw(RECALL_QUERIES);
 
     // Recall@5 against the exact linear scan, and the median of single
     // query wall times beside criterion's estimate, for the configured
