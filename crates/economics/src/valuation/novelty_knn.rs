@@ -13,15 +13,18 @@
 //! * [`exact_nearest`] is the linear scan the index is checked against in
 //!   tests and benchmarks; valuation never uses it.
 
+use crate::config::DataValuationConfig;
 use crate::error::{EconomicsError, Result};
 use hnsw_rs::prelude::{DistL2, Hnsw};
 
 /// Settings of a [`NoveltyIndex`]: the k of the novelty and the HNSW graph.
 ///
-/// With the defaults, recall@5 against exact search is 0.96 on 20,000
-/// uniform random 32-dimensional points (`benches/novelty.rs` measures
-/// larger sets). Uniform data is the hard case: it has no structure for the
-/// graph to exploit, unlike the embeddings of similar episodes.
+/// Measured with the defaults (`benches/novelty.rs`, 2 loaded cores): on
+/// 1,000,000 32-dimensional points drawn from an 8-dimensional latent,
+/// recall@5 1.000 against exact search and a median query of 0.82 ms; on
+/// uniform random points, the hard case with no structure for the graph to
+/// exploit, recall@5 0.96 at 20,000 points but 0.88 (median 2.0 ms) at
+/// 100,000, where `ef_search` 128 gives 0.97.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NoveltyIndexConfig {
     /// Neighbours averaged by the novelty, `>= 1`. Default 5 (the config's
@@ -56,6 +59,15 @@ impl Default for NoveltyIndexConfig {
 const MAX_LAYER: usize = 16;
 
 impl NoveltyIndexConfig {
+    /// The defaults with `k_neighbors` from the config's `data_valuation:`
+    /// section.
+    pub fn from_data_valuation(config: &DataValuationConfig) -> Self {
+        Self {
+            k_neighbors: usize::try_from(config.k_neighbors).unwrap_or(usize::MAX),
+            ..Self::default()
+        }
+    }
+
     /// An empty index for embeddings of `d_embedding` values.
     ///
     /// Errors when `d_embedding` is 0 or a setting is out of range.
@@ -346,6 +358,18 @@ mod tests {
         );
         assert!(index.is_empty());
         assert!(NoveltyIndexConfig::default().init(0).is_err());
+    }
+
+    #[test]
+    fn k_comes_from_the_data_valuation_section() {
+        let section = DataValuationConfig {
+            k_neighbors: 3,
+            ..DataValuationConfig::default()
+        };
+        assert_eq!(
+            NoveltyIndexConfig::from_data_valuation(&section).k_neighbors,
+            3
+        );
     }
 
     #[test]
