@@ -17,6 +17,17 @@ pub enum EconomicsError {
         /// The offending value.
         value: f64,
     },
+    /// An input has the wrong length or shape: an embedding of the wrong
+    /// dimension, ragged rows, no rows where some are needed.
+    #[error("{field}: expected {expected}, got {got}")]
+    Shape {
+        /// Name of the input (e.g. `embedding`, `validation_x`).
+        field: &'static str,
+        /// What was expected, in words (e.g. `32 values (d_embedding)`).
+        expected: String,
+        /// What was given, in words.
+        got: String,
+    },
     /// A finite quantity lies outside its valid range.
     #[error("{field} out of range: expected {expected}, got {value}")]
     OutOfRange {

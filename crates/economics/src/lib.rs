@@ -12,6 +12,10 @@
 //!   reproduces scikit-learn's) values a datapoint; [`kappa`] and
 //!   [`TierThresholds`] discount and tier it; [`QuoteLog`] keeps premium
 //!   quotes and their true-ups; [`Reconciliation`] reports per period.
+//!   Its inputs: embedding novelty over an HNSW index ([`NoveltyIndex`],
+//!   embeddings pluggable by [`TrajectoryEmbedding`]), coverage novelty
+//!   ([`CoverageHistogram`]) and causal gain ([`information_gain`],
+//!   [`error_reduction`], [`knn_shapley_gain`]).
 //! * [`TaskConfig`] is the strict YAML task config (loaded with the
 //!   `yaml_config` crate, which every crate uses for its own section).
 

@@ -3,6 +3,33 @@
 use serde::{Deserialize, Serialize};
 use yaml_config::ConfigCheck;
 
+/// How a datapoint's causal gain is measured (SPEC §6).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CausalGainMethod {
+    /// Mean reduction of predictive variance on validation inputs under the
+    /// Bayesian ridge posterior ([`information_gain`](crate::information_gain)).
+    #[default]
+    InformationGain,
+    /// Validation MSE before minus after refitting with the datapoint,
+    /// clipped at 0 ([`error_reduction`](crate::error_reduction)).
+    ErrorReduction,
+    /// Exact KNN-Shapley values of the datapoint's rows for a K-NN
+    /// regressor, summed ([`knn_shapley_gain`](crate::knn_shapley_gain)).
+    KnnShapley,
+}
+
+impl CausalGainMethod {
+    /// The config spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CausalGainMethod::InformationGain => "information_gain",
+            CausalGainMethod::ErrorReduction => "error_reduction",
+            CausalGainMethod::KnnShapley => "knn_shapley",
+        }
+    }
+}
+
 /// Settings of the datapoint valuation: novelty, the rolling estimator, the
 /// confidence interval, κ and the tiers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,6 +53,9 @@ pub struct DataValuationConfig {
     pub tier0_threshold: f64,
     /// Tier 1 below this, tier 2 from it on; `> tier0_threshold`. Default 3.0.
     pub tier1_threshold: f64,
+    /// How causal gain is measured: `information_gain`, `error_reduction`
+    /// or `knn_shapley`. Default `information_gain`.
+    pub causal_gain: CausalGainMethod,
 }
 
 impl Default for DataValuationConfig {
@@ -39,6 +69,7 @@ impl Default for DataValuationConfig {
             kappa_floor: 0.25,
             tier0_threshold: 0.5,
             tier1_threshold: 3.0,
+            causal_gain: CausalGainMethod::InformationGain,
         }
     }
 }

@@ -10,7 +10,7 @@ mod task_section;
 mod training_config;
 
 pub use convergence_config::ConvergenceConfig;
-pub use data_valuation_config::DataValuationConfig;
+pub use data_valuation_config::{CausalGainMethod, DataValuationConfig};
 pub use pricing_config::PricingConfig;
 pub use reward_config::RewardConfig;
 pub use sharing_status::SharingStatus;

@@ -4,4 +4,5 @@
 mod bayesian_ridge_sklearn;
 mod golden_numbers;
 mod malformed_configs;
+mod novelty_recall;
 mod shipped_configs;

@@ -92,6 +92,8 @@ rejected! {
         "bad_unknown_schedule.yaml" => WrongType at "reward.schedule", line Some(17), says "linear, cosine, constant";
     unknown_algorithm_lists_the_allowed_ones:
         "bad_unknown_algorithm.yaml" => WrongType at "training.algorithm", line Some(38), says "ppo, sac, bc, chunk, diffusion";
+    unknown_causal_gain_lists_the_allowed_ones:
+        "bad_unknown_causal_gain.yaml" => WrongType at "data_valuation.causal_gain", line Some(32), says "information_gain, error_reduction, knn_shapley";
     malformed_occupation_code_is_rejected:
         "bad_malformed_occupation_code.yaml" => WrongType at "task.occupation_code", line Some(4), says "NN-NNNN";
     duplicate_key_is_a_syntax_error:
@@ -135,4 +137,24 @@ fn fixture_with_only_the_task_section_is_valid() {
     let config = TaskConfig::from_path(fixture("good_minimal.yaml")).expect("valid");
     assert_eq!(config.task.name, "dishwashing");
     assert_eq!(config.convergence.eval_window, 50);
+    // Configs written before `causal_gain` existed keep parsing.
+    assert_eq!(
+        config.data_valuation.causal_gain,
+        economics::CausalGainMethod::InformationGain
+    );
+}
+
+#[test]
+fn causal_gain_is_read_from_the_data_valuation_section() {
+    let text = std::fs::read_to_string(fixture("bad_unknown_causal_gain.yaml"))
+        .expect("fixture")
+        .replace("causal_gain: shapley", "causal_gain: knn_shapley");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("knn_shapley.yaml");
+    std::fs::write(&path, text).expect("write config");
+    let config = TaskConfig::from_path(&path).expect("valid");
+    assert_eq!(
+        config.data_valuation.causal_gain,
+        economics::CausalGainMethod::KnnShapley
+    );
 }
