@@ -1,14 +1,7 @@
 //! `vp config check`, run as the real binary.
 
+use crate::cli::vp;
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn vp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vp"))
-        .args(args)
-        .output()
-        .expect("vp runs")
-}
 
 fn repo_file(relative: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

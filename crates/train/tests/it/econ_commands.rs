@@ -1,20 +1,9 @@
 //! `vp econ plot-convergence` and `vp econ report`, run as the real binary.
 
+use crate::cli::{stderr_of, vp};
 use runs::{EVAL_COLUMNS, MetricsCsv, RunDir, TRAINING_COLUMNS};
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn vp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vp"))
-        .args(args)
-        .output()
-        .expect("vp runs")
-}
-
-fn stderr_of(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 fn training_csv(episodes: u64) -> String {
     let mut text = TRAINING_COLUMNS.join(",");

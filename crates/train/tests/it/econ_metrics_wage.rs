@@ -1,13 +1,6 @@
 //! `vp econ metrics` and `vp econ wage`, run as the real binary.
 
-use std::process::{Command, Output};
-
-fn vp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vp"))
-        .args(args)
-        .output()
-        .expect("vp runs")
-}
+use crate::cli::vp;
 
 const WORKED_EXAMPLE: [&str; 14] = [
     "econ",

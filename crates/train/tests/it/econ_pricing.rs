@@ -3,26 +3,16 @@
 //! and bad input refused with the file, row or flag named and nothing on
 //! disk changed.
 
+use crate::cli::{stderr_of, vp};
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const FIXTURES: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../economics/tests/fixtures/bayesian_ridge.json"
 ));
-
-fn vp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vp"))
-        .args(args)
-        .output()
-        .expect("vp runs")
-}
-
-fn stderr_of(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 fn json_of(output: &Output) -> Value {
     assert!(output.status.success(), "{}", stderr_of(output));

@@ -1,13 +1,7 @@
 //! `vp env list` and `vp env replay`, run as the real binary.
 
-use std::process::{Command, Output};
-
-fn vp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vp"))
-        .args(args)
-        .output()
-        .expect("vp runs")
-}
+use crate::cli::vp;
+use std::process::Output;
 
 fn stdout_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

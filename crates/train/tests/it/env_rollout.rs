@@ -1,14 +1,8 @@
 //! `vp env rollout` and `vp env bench` at tiny sizes, run as the real binary.
 
+use crate::cli::vp;
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn vp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vp"))
-        .args(args)
-        .output()
-        .expect("vp runs")
-}
+use std::process::Command;
 
 fn repo_file(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -2,20 +2,10 @@
 //! real binary on a temporary exchange folder (and on PostgreSQL when
 //! `VP_TEST_POSTGRES_URL` names a server).
 
+use crate::cli::{stderr_of, vp};
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn vp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vp"))
-        .args(args)
-        .output()
-        .expect("vp runs")
-}
-
-fn stderr_of(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::process::Output;
 
 fn ok(args: &[&str]) -> String {
     let o = vp(args);

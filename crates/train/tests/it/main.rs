@@ -1,5 +1,6 @@
 //! Integration tests of `vp` and of its run-output library.
 
+mod cli;
 mod config_check;
 mod econ_commands;
 mod econ_metrics_wage;

@@ -2,19 +2,9 @@
 //! evaluate` of its checkpoint, run as the real binary: the logs, an exact
 //! resume, and refusals.
 
+use crate::cli::{stderr_of, vp};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn vp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vp"))
-        .args(args)
-        .output()
-        .expect("vp runs")
-}
-
-fn stderr_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use std::process::Output;
 
 /// configs/dishwashing_short.yaml with 5 s episodes (100 control steps),
 /// 2 evaluation episodes and a small chunk head (its own `chunk:` section,

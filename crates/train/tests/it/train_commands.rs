@@ -1,24 +1,14 @@
 //! `vp train` and `vp evaluate`, run as the real binary on tiny CartPole runs.
 
+use crate::cli::{stderr_of, vp};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn vp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vp"))
-        .args(args)
-        .output()
-        .expect("vp runs")
-}
+use std::process::Output;
 
 fn cartpole_config() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../configs/cartpole.yaml")
         .display()
         .to_string()
-}
-
-fn stderr_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Trains CartPole for `steps` into `dir` (3 evaluation episodes).

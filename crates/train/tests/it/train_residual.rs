@@ -3,19 +3,9 @@
 //! the run records its base, `vp evaluate` rebuilds it, and a resume
 //! refuses a base that changed.
 
+use crate::cli::{stderr_of, vp};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn vp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vp"))
-        .args(args)
-        .output()
-        .expect("vp runs")
-}
-
-fn stderr_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use std::process::Output;
 
 /// configs/dishwashing_short.yaml with 5 s episodes, 2 evaluation
 /// episodes, a small chunk head, and `fine_tune` as given.

@@ -1,19 +1,8 @@
 //! `vp train --algorithm sac` and `vp evaluate` of its checkpoints, run as
 //! the real binary on tiny Pendulum and dishwashing runs.
 
+use crate::cli::{stderr_of, vp};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn vp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vp"))
-        .args(args)
-        .output()
-        .expect("vp runs")
-}
-
-fn stderr_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn shipped(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

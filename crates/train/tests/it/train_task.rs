@@ -2,19 +2,9 @@
 //! `vp evaluate` on its checkpoint: the economics columns, TensorBoard tags,
 //! resume and bad overrides, run as the real binary.
 
+use crate::cli::{stderr_of, vp};
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn vp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vp"))
-        .args(args)
-        .output()
-        .expect("vp runs")
-}
-
-fn stderr_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// The shipped dishwashing config, made CI-sized: 5 s episodes (100 control
 /// steps) of 2 dishes, 2 env copies, 64-step rollouts, 2 evaluation episodes.
