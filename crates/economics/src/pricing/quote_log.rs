@@ -276,23 +276,37 @@ impl QuoteLog {
 
     /// Every quote, in the order issued.
     pub fn quotes(&self) -> Result<Vec<Quote>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT * FROM quotes ORDER BY seq")
-            .map_err(self.sql("cannot read quotes"))?;
+        self.read_all(
+            "SELECT * FROM quotes ORDER BY seq",
+            QUOTE_COLUMNS.len(),
+            "cannot read quotes",
+            quote_from_row,
+        )
+    }
+
+    /// Every row `sql` selects, `width` columns each, parsed by `parse`;
+    /// `what` heads an SQL error.
+    fn read_all<T>(
+        &self,
+        sql: &str,
+        width: usize,
+        what: &'static str,
+        parse: fn(&[Value]) -> std::result::Result<T, String>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare(sql).map_err(self.sql(what))?;
         let rows = stmt
             .query_map([], |r| {
-                (0..QUOTE_COLUMNS.len())
+                (0..width)
                     .map(|i| r.get::<_, Value>(i))
                     .collect::<rusqlite::Result<Vec<_>>>()
             })
-            .map_err(self.sql("cannot read quotes"))?;
-        let mut quotes = Vec::new();
+            .map_err(self.sql(what))?;
+        let mut out = Vec::new();
         for row in rows {
-            let row = row.map_err(self.sql("cannot read quotes"))?;
-            quotes.push(quote_from_row(&row).map_err(|m| self.error(m))?);
+            let row = row.map_err(self.sql(what))?;
+            out.push(parse(&row).map_err(|m| self.error(m))?);
         }
-        Ok(quotes)
+        Ok(out)
     }
 
     /// One quote by id.
@@ -321,23 +335,12 @@ impl QuoteLog {
 
     /// Every true-up, in the order recorded.
     pub fn true_ups(&self) -> Result<Vec<TrueUp>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT * FROM true_ups ORDER BY seq")
-            .map_err(self.sql("cannot read true-ups"))?;
-        let rows = stmt
-            .query_map([], |r| {
-                (0..TRUE_UP_COLUMNS.len())
-                    .map(|i| r.get::<_, Value>(i))
-                    .collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .map_err(self.sql("cannot read true-ups"))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let row = row.map_err(self.sql("cannot read true-ups"))?;
-            out.push(true_up_from_row(&row).map_err(|m| self.error(m))?);
-        }
-        Ok(out)
+        self.read_all(
+            "SELECT * FROM true_ups ORDER BY seq",
+            TRUE_UP_COLUMNS.len(),
+            "cannot read true-ups",
+            true_up_from_row,
+        )
     }
 
     /// Records the true-up of `quote_id` against `realized_mpl`, at
