@@ -21,6 +21,10 @@
 //!   ROI; [`MarketWindow`] says bull or bear and [`MarketPolicy`] who is
 //!   consulted and who is [`deprecate`]d; [`SystemActors`] are the seed
 //!   fund, insurance pool, diversity subsidy and novelty premium.
+//! * Scheduling: the [`Scheduler`] trains a population of experts in
+//!   rounds through a [`JobRunner`], sharing the device by credits (ATP),
+//!   equal shares or successive halving ([`AllocationStrategy`]), as a
+//!   [`SchedulerConfig`] says.
 //!
 //! ```
 //! use exchange::{Credits, LedgerStore, Party, SqliteLedger, Transfer, TxType};
@@ -96,6 +100,8 @@ mod market_policy;
 mod market_state;
 mod metabolic_state;
 mod routing;
+mod scheduler;
+mod scheduler_config;
 mod stake;
 mod system_actors;
 mod transfer;
@@ -135,6 +141,14 @@ pub use metabolic_state::MetabolicState;
 pub use routing::{
     DEFAULT_ROUTING_BUDGET, MIN_RELEVANCE, MIN_TRAINING_EXAMPLES, RoutedExpert, RoutingCandidate,
     inference_budget_ms, route, routing_score, training_data_shares,
+};
+pub use scheduler::{
+    ExpertSpec, ExpertSummary, JobOutcome, JobRecord, JobRunner, RunSummary, Scheduler,
+    SchedulerEvent, StopReason,
+};
+pub use scheduler_config::{
+    AllocationStrategy, EconomyConfig, ExpertVariant, ExploreConfig, PopulationConfig,
+    SchedulerConfig, TargetMetric,
 };
 pub use stake::{
     ActiveStake, EXCELLENT_ERROR, EXCELLENT_MULTIPLIER, GOOD_ERROR, StakeClaim, StakeResolution,
