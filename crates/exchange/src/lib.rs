@@ -143,8 +143,8 @@ pub use routing::{
     inference_budget_ms, route, routing_score, training_data_shares,
 };
 pub use scheduler::{
-    ExpertSpec, ExpertSummary, JobOutcome, JobRecord, JobRunner, RunSummary, Scheduler,
-    SchedulerEvent, StopReason,
+    ExchangeStats, ExpertSpec, ExpertSummary, JobOutcome, JobRecord, JobRunner, RunSummary,
+    Scheduler, SchedulerEvent, StopReason,
 };
 pub use scheduler_config::{
     AllocationStrategy, EconomyConfig, ExpertVariant, ExploreConfig, PopulationConfig,

@@ -19,9 +19,10 @@
 //!    deprecated (what they hold is burned); in a bear market weak experts
 //!    go too ([`MarketPolicy`]).
 //! 2. **Exploit/explore** (with `explore:`): each freed place goes to a
-//!    child of the best expert, started from its checkpoint with one
-//!    hyperparameter multiplied by a factor; the parent pays the child
-//!    `spawn_credits` (a `routing_fee`).
+//!    child of the best expert (the best last evaluation, deprecated or
+//!    not), started from its checkpoint with one hyperparameter multiplied
+//!    by a factor; a live parent that can afford it pays the child
+//!    `spawn_credits` (a `routing_fee`), else the seed fund seeds it.
 //! 3. **Routing**: experts that have never trained go first; the others by
 //!    [`route`]'s score, with relevance = metric / best metric (those below
 //!    0.1 of the leader are skipped), stake and ROI; `routing_budget` jobs
@@ -162,11 +163,71 @@ pub enum SchedulerEvent {
     Round {
         /// The round.
         round: u64,
+        /// Jobs run so far.
+        jobs: u64,
         /// Device-seconds of every job so far.
         total_device_seconds: f64,
         /// Best metric seen so far.
         best_metric: Option<f64>,
+        /// The ledger after the round (ATP only).
+        exchange: Option<ExchangeStats>,
     },
+}
+
+/// The ledger's figures after a round, for `exchange/*` scalars.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExchangeStats {
+    /// Credits held by every account.
+    pub circulation: f64,
+    /// Credits minted so far.
+    pub minted: f64,
+    /// Credits burned so far.
+    pub burned: f64,
+    /// Sum of every transaction's amount so far.
+    pub volume: f64,
+    /// Value signals (rewards and penalties) so far.
+    pub signals: u64,
+    /// Each expert: id, available credits, ROI.
+    pub experts: Vec<(String, f64, Option<f64>)>,
+}
+
+impl ExchangeStats {
+    /// The figures of a ledger now.
+    pub fn of(ledger: &mut dyn LedgerStore) -> Result<Self> {
+        let snap = ledger.snapshot()?;
+        let totals = snap.totals()?;
+        Ok(ExchangeStats {
+            circulation: totals.held.as_f64(),
+            minted: totals.minted.as_f64(),
+            burned: totals.burned.as_f64(),
+            volume: snap
+                .transactions
+                .iter()
+                .map(|t| t.transfer.amount.as_f64())
+                .sum(),
+            signals: snap
+                .transactions
+                .iter()
+                .filter(|t| {
+                    matches!(
+                        t.transfer.tx_type,
+                        TxType::ValueReward | TxType::ValuePenalty
+                    )
+                })
+                .count() as u64,
+            experts: snap
+                .summaries()
+                .into_iter()
+                .map(|a| (a.id, a.state.available.as_f64(), a.roi))
+                .collect(),
+        })
+    }
+
+    /// `(minted − burned) / circulation`: the share of what is held that
+    /// was created net of burns (`None` with nothing held).
+    pub fn inflation(&self) -> Option<f64> {
+        (self.circulation > 0.0).then(|| (self.minted - self.burned) / self.circulation)
+    }
 }
 
 /// How a run ended.
@@ -361,6 +422,8 @@ impl<'a> Scheduler<'a> {
             AllocationStrategy::Halving => self.run_halving()?,
             AllocationStrategy::Atp => self.run_atp()?,
         };
+        // The round the run stopped in ends here.
+        self.end_round()?;
         Ok(self.summary(stop))
     }
 
@@ -558,10 +621,16 @@ impl<'a> Scheduler<'a> {
             .iter()
             .filter_map(|m| m.best_metric)
             .reduce(f64::max);
+        let exchange = match self.ledger.as_deref_mut() {
+            Some(l) => Some(ExchangeStats::of(l)?),
+            None => None,
+        };
         (self.observer)(&SchedulerEvent::Round {
             round: self.round,
+            jobs: self.job,
             total_device_seconds: self.total_seconds,
             best_metric,
+            exchange,
         })
     }
 
@@ -707,31 +776,28 @@ impl<'a> Scheduler<'a> {
         Ok(())
     }
 
-    /// Fills freed places with children of the best expert.
+    /// Fills freed places with children of the best expert: the best last
+    /// evaluation of any expert with a checkpoint, deprecated this round
+    /// or not (its account is closed, its policy is not lost). A live
+    /// parent that can pay its child `spawn_credits` and its own next job
+    /// does; otherwise the seed fund seeds the child.
     fn explore(&mut self) -> Result<()> {
         let Some(x) = self.config.explore.clone() else {
             return Ok(());
         };
-        let target = self.places;
         let spawn = credits(x.spawn_credits)?;
         let job_price = self.job_price()?.unwrap_or(Credits::ZERO);
-        while self.trainable().len() < target {
-            let Some(parent) = self
-                .trainable()
-                .into_iter()
-                .filter(|&i| self.members[i].last_metric.is_some())
+        while self.trainable().len() < self.places {
+            let Some(parent) = (0..self.members.len())
+                .filter(|&i| self.members[i].jobs > 0 && self.members[i].last_metric.is_some())
                 .max_by(|&a, &b| {
                     let m = |i: usize| self.members[i].last_metric.unwrap_or(f64::NEG_INFINITY);
-                    m(a).total_cmp(&m(b))
+                    m(a).total_cmp(&m(b)).then(b.cmp(&a))
                 })
             else {
                 return Ok(());
             };
             let pid = self.members[parent].spec.id.clone();
-            let has = self.available(&pid)?;
-            if has.micros() < spawn.micros() + job_price.micros() {
-                return Ok(());
-            }
             let factor = x.factors[self.children % x.factors.len()];
             let Some(value) = self
                 .runner
@@ -757,7 +823,10 @@ impl<'a> Scheduler<'a> {
                     expected: "a parent checkpoint to start from".into(),
                     got: message,
                 })?;
-            if spawn.micros() > 0 {
+            let parent_pays = self.members[parent].alive
+                && spawn.micros() > 0
+                && self.available(&pid)?.micros() >= spawn.micros() + job_price.micros();
+            if parent_pays {
                 let mut t = Transfer::new(
                     format!("spawn-{}", spec.id),
                     TxType::RoutingFee,
@@ -767,6 +836,8 @@ impl<'a> Scheduler<'a> {
                 );
                 t.reason = format!("{pid} spawns {} ({} × {factor})", spec.id, x.key);
                 self.ledger()?.apply(&t)?;
+            } else {
+                self.seed(&spec.id)?;
             }
             let mut child = Member::new(spec.clone());
             child.last_metric = self.members[parent].last_metric;

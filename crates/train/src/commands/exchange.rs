@@ -1,11 +1,13 @@
 //! `vp exchange ...`: the credit ledger of SPEC §7 (init, transfer,
-//! balances, check, export) and the MRH attention allocation.
+//! balances, check, export), the MRH attention allocation, and population
+//! runs under the ATP scheduler.
 
 use super::exchange_allocate::AllocateArgs;
 use super::exchange_balances::BalancesArgs;
 use super::exchange_check::CheckArgs;
 use super::exchange_export::ExportArgs;
 use super::exchange_init::InitArgs;
+use super::exchange_run::RunArgs;
 use super::exchange_transfer::TransferArgs;
 use anyhow::Result;
 use clap::{Args, Subcommand};
@@ -32,6 +34,9 @@ enum ExchangeCommand {
     Export(ExportArgs),
     /// ATP allocation of a metabolic state and a horizon profile.
     Allocate(AllocateArgs),
+    /// Train a population of experts under the ATP scheduler (or equal
+    /// shares, or successive halving).
+    Run(RunArgs),
 }
 
 impl ExchangeArgs {
@@ -44,6 +49,7 @@ impl ExchangeArgs {
             ExchangeCommand::Check(args) => args.run(),
             ExchangeCommand::Export(args) => args.run(),
             ExchangeCommand::Allocate(args) => args.run(),
+            ExchangeCommand::Run(args) => args.run(),
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod exchange_check;
 pub mod exchange_export;
 pub mod exchange_init;
 pub mod exchange_ledger_args;
+pub mod exchange_run;
 pub mod exchange_transfer;
 pub mod train;
 pub mod train_args;
