@@ -225,7 +225,7 @@ impl SchedulerConfig {
         if self.train_config.trim().is_empty() {
             return Err(bad(
                 "train_config".into(),
-                "a training config path".into(),
+                "a training config path",
                 "an empty string".into(),
             ));
         }

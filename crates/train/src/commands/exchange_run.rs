@@ -172,7 +172,6 @@ impl RunArgs {
         )?
         .with_device(DeviceKind::Cpu, "cpu")
         .run()?;
-        drop(observe);
         if let Some(l) = ledger.as_mut() {
             l.check_integrity()
                 .context("the ledger's integrity check after the run")?;
@@ -414,7 +413,7 @@ fn last_eval(path: &Path, column: &str) -> Result<f64> {
         .position(|c| c == column)
         .with_context(|| format!("{}: no column {column}", path.display()))?;
     let last = lines
-        .last()
+        .next_back()
         .with_context(|| format!("{}: no evaluation yet", path.display()))?;
     let cell = last
         .split(',')
