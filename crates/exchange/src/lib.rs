@@ -147,7 +147,7 @@ pub use scheduler::{
     Scheduler, SchedulerEvent, StopReason,
 };
 pub use scheduler_config::{
-    AllocationStrategy, EconomyConfig, ExpertVariant, ExploreConfig, PopulationConfig,
+    AllocationStrategy, EconomyConfig, ExpertVariant, ExploreConfig, PayFor, PopulationConfig,
     SchedulerConfig, TargetMetric,
 };
 pub use stake::{

@@ -30,9 +30,11 @@
 //! 4. **Jobs**: each routed job is admitted by the attention manager, run,
 //!    and charged its measured device-seconds × `credits_per_device_second`
 //!    (`prediction_cost`, cut to what the expert has). Its evaluation is a
-//!    productivity-gain signal worth `p · Δmetric · horizon_hours` dollars
-//!    (Δ against the expert's previous evaluation, its parent's for a
-//!    child's first), paid or charged once ([`settle_signal`]); reaching
+//!    productivity-gain signal worth `p · Δmetric · horizon_hours` dollars,
+//!    paid or charged once ([`settle_signal`]): with `pay_for: change`, Δ
+//!    against the expert's previous evaluation (a drop is charged); with
+//!    `pay_for: record`, only what it adds above its best so far (its
+//!    parent's level for a child); reaching
 //!    the target adds an evaluation-success signal; a failed job a
 //!    training-divergence signal and deprecation.
 //!
@@ -55,7 +57,7 @@ use crate::job_pricing::{DeviceKind, DeviceSpeed, Job};
 use crate::ledger_store::LedgerStore;
 use crate::market_policy::MarketPolicy;
 use crate::routing::{RoutingCandidate, route};
-use crate::scheduler_config::{AllocationStrategy, SchedulerConfig};
+use crate::scheduler_config::{AllocationStrategy, PayFor, SchedulerConfig};
 use crate::system_actors::SystemActors;
 use crate::transfer::{Party, Transfer, TxType};
 use crate::value_signal::{SignalEvent, settle_signal};
@@ -563,6 +565,12 @@ impl<'a> Scheduler<'a> {
                 }
                 let m = &mut self.members[i];
                 let delta = metric - m.last_metric.unwrap_or(0.0);
+                let gain = match self.config.economy.pay_for {
+                    PayFor::Change => delta,
+                    PayFor::Record => {
+                        (metric - m.best_metric.or(m.last_metric).unwrap_or(0.0)).max(0.0)
+                    }
+                };
                 m.last_metric = Some(metric);
                 m.best_metric = Some(m.best_metric.map_or(metric, |b| b.max(metric)));
                 record.metric = Some(metric);
@@ -570,7 +578,7 @@ impl<'a> Scheduler<'a> {
                 let reached = metric >= self.config.target;
                 if self.allocation == AllocationStrategy::Atp {
                     record.charged = self.charge(&id, device_seconds)?;
-                    record.paid = self.pay(&id, delta, reached)?;
+                    record.paid = self.pay(&id, gain, reached)?;
                 }
                 (self.observer)(&SchedulerEvent::Job(record))?;
                 if reached {
@@ -977,7 +985,7 @@ fn credits(x: f64) -> Result<Credits> {
 mod tests {
     use super::*;
     use crate::ledger_sqlite::SqliteLedger;
-    use crate::scheduler_config::{ExpertVariant, ExploreConfig, TargetMetric};
+    use crate::scheduler_config::{ExpertVariant, ExploreConfig, PayFor, TargetMetric};
 
     /// A runner whose experts improve at a fixed rate per step (metric =
     /// rate · steps, capped at 500), each step costing 1 ms of device time.
@@ -1207,6 +1215,68 @@ mod tests {
                 .any(|t| t.transfer.tx_type == TxType::Deprecation)
         );
         ledger.check_integrity().unwrap();
+    }
+
+    #[test]
+    fn paying_for_records_charges_nothing_for_a_dip() {
+        /// Metrics 100, 60, 130: change pays +100, −40, +70; record pays
+        /// +100, 0, +30.
+        struct Dip(usize);
+        impl JobRunner for Dip {
+            fn run_job(
+                &mut self,
+                _: &ExpertSpec,
+                _: u64,
+            ) -> std::result::Result<JobOutcome, String> {
+                self.0 += 1;
+                Ok(JobOutcome {
+                    device_seconds: 0.5,
+                    metric: [100.0, 60.0, 130.0, 500.0][self.0 - 1],
+                })
+            }
+            fn spawn(&mut self, _: &ExpertSpec, _: &ExpertSpec) -> std::result::Result<(), String> {
+                Ok(())
+            }
+            fn hyperparameter(&self, _: &ExpertSpec, _: &str) -> Option<f64> {
+                None
+            }
+        }
+        for (pay_for, expected) in [
+            (PayFor::Change, [40.0, -16.0, 28.0]),
+            (PayFor::Record, [40.0, 0.0, 12.0]),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut ledger = SqliteLedger::init(dir.path()).unwrap();
+            let mut c = config(1);
+            c.economy.pay_for = pay_for;
+            c.economy.seed_credits = 100.0;
+            let mut paid = Vec::new();
+            let mut observe = |e: &SchedulerEvent| {
+                if let SchedulerEvent::Job(j) = e {
+                    paid.push(j.paid);
+                }
+                Ok(())
+            };
+            let mut runner = Dip(0);
+            Scheduler::new(
+                c,
+                AllocationStrategy::Atp,
+                1,
+                1e6,
+                &mut runner,
+                Some(&mut ledger as &mut dyn LedgerStore),
+                &mut observe,
+            )
+            .unwrap()
+            .run()
+            .unwrap();
+            // × $0.5 per point × 0.8 confidence; the last job also earns
+            // the evaluation-success signal.
+            for (p, e) in paid.iter().zip(expected) {
+                assert!((p - e).abs() < 1e-6, "{pay_for:?}: {paid:?}");
+            }
+            ledger.check_integrity().unwrap();
+        }
     }
 
     #[test]

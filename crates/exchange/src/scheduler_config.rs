@@ -121,6 +121,19 @@ impl Default for PopulationConfig {
     }
 }
 
+/// What a job's productivity-gain signal pays for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayFor {
+    /// The change against the expert's previous evaluation: a rise is
+    /// paid, a drop charged.
+    Change,
+    /// A new best: what the evaluation adds above the expert's best so far
+    /// (a child starts from its parent's level); a drop costs nothing but
+    /// the compute that bought it.
+    Record,
+}
+
 /// The credit economy of the ATP strategy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -138,8 +151,10 @@ pub struct EconomyConfig {
     /// Experts consulted (trained) per round (default 3, SPEC's routing
     /// budget).
     pub routing_budget: usize,
-    /// The system's metabolic state for training jobs (default focus).
+    /// The system's metabolic state for training jobs (default FOCUS).
     pub state: MetabolicState,
+    /// What gains are paid for (default `change`).
+    pub pay_for: PayFor,
 }
 
 impl Default for EconomyConfig {
@@ -151,6 +166,7 @@ impl Default for EconomyConfig {
             horizon_hours: 1.0,
             routing_budget: DEFAULT_ROUTING_BUDGET,
             state: MetabolicState::Focus,
+            pay_for: PayFor::Change,
         }
     }
 }
