@@ -28,8 +28,10 @@
 //!    0.1 of the leader are skipped), stake and ROI; `routing_budget` jobs
 //!    per round.
 //! 4. **Jobs**: each routed job is admitted by the attention manager, run,
-//!    and charged its measured device-seconds × `credits_per_device_second`
-//!    (`prediction_cost`, cut to what the expert has). Its evaluation is a
+//!    and charged its device-seconds × `credits_per_device_second`
+//!    (`prediction_cost`, cut to what the expert has): the measured ones,
+//!    or, with `declared_speed`, its steps at that speed, so that the
+//!    run's decisions do not depend on timing noise (same seed, same run). Its evaluation is a
 //!    productivity-gain signal worth `p · Δmetric · horizon_hours` dollars,
 //!    paid or charged once ([`settle_signal`]): with `pay_for: change`, Δ
 //!    against the expert's previous evaluation (a drop is charged); with
@@ -391,7 +393,13 @@ impl<'a> Scheduler<'a> {
             speed: DeviceSpeed::new(DeviceKind::Cpu, "this device"),
             members,
             table: SignalTable::default(),
-            market: MarketPolicy::default(),
+            // Broke is "cannot pay for the next job", checked against the
+            // job's price; the policy's own floor only catches empty
+            // accounts.
+            market: MarketPolicy {
+                broke_below: Credits::from_micros(1),
+                ..MarketPolicy::default()
+            },
             job: 0,
             round: 0,
             total_seconds: 0.0,
@@ -577,7 +585,11 @@ impl<'a> Scheduler<'a> {
                 record.delta = Some(delta);
                 let reached = metric >= self.config.target;
                 if self.allocation == AllocationStrategy::Atp {
-                    record.charged = self.charge(&id, device_seconds)?;
+                    let priced = match self.config.economy.declared_speed {
+                        Some(rate) => trained as f64 / rate,
+                        None => device_seconds,
+                    };
+                    record.charged = self.charge(&id, priced)?;
                     record.paid = self.pay(&id, gain, reached)?;
                 }
                 (self.observer)(&SchedulerEvent::Job(record))?;
@@ -674,9 +686,15 @@ impl<'a> Scheduler<'a> {
         credits(seconds * self.config.economy.credits_per_device_second)
     }
 
-    /// The estimated price of one round's job, once the speed is measured.
+    /// The estimated price of one round's job: at the declared speed, else
+    /// once the speed is measured.
     fn job_price(&self) -> Result<Option<Credits>> {
-        match self.speed.rate(JobKind::PolicyUpdate) {
+        match self
+            .config
+            .economy
+            .declared_speed
+            .or(self.speed.rate(JobKind::PolicyUpdate))
+        {
             Some(rate) => Ok(Some(self.price(self.config.round_steps as f64 / rate)?)),
             None => Ok(None),
         }

@@ -155,6 +155,10 @@ pub struct EconomyConfig {
     pub state: MetabolicState,
     /// What gains are paid for (default `change`).
     pub pay_for: PayFor,
+    /// Steps per device-second jobs are priced at (default none: a job is
+    /// charged the device-seconds measured). Declared, the credits and
+    /// hence the routing are the same in every run of the same seed.
+    pub declared_speed: Option<f64>,
 }
 
 impl Default for EconomyConfig {
@@ -167,6 +171,7 @@ impl Default for EconomyConfig {
             routing_budget: DEFAULT_ROUTING_BUDGET,
             state: MetabolicState::Focus,
             pay_for: PayFor::Change,
+            declared_speed: None,
         }
     }
 }
@@ -282,6 +287,15 @@ impl SchedulerConfig {
             if !(v.is_finite() && v > 0.0) {
                 return Err(bad(field.into(), "a finite number > 0", v.to_string()));
             }
+        }
+        if let Some(v) = e.declared_speed
+            && !(v.is_finite() && v > 0.0)
+        {
+            return Err(bad(
+                "economy.declared_speed".into(),
+                "a finite number of steps per second > 0",
+                v.to_string(),
+            ));
         }
         if e.routing_budget == 0 {
             return Err(bad(

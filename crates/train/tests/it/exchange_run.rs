@@ -113,6 +113,102 @@ fn atp_population_trains_real_runs_pays_credits_and_keeps_the_ledger_whole() {
     }));
 }
 
+/// The jobs of a run: expert, steps after, metric.
+fn job_sequence(run: &Path) -> Vec<(String, u64, f64)> {
+    lines(&run.join("scheduler.jsonl"))
+        .iter()
+        .filter(|e| e["event"] == "job")
+        .map(|e| {
+            (
+                e["expert"].as_str().unwrap().to_string(),
+                e["steps"].as_u64().unwrap(),
+                e["metric"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn broke_experts_make_way_for_children_and_a_seed_repeats_its_run_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Gains pay almost nothing and a job costs 0.02 credits at the declared
+    // speed: every expert goes broke after a few jobs and its place goes to
+    // a child started from the best checkpoint.
+    let config = write_config(tmp.path(), "  factors: [0.5, 2.0]\n  spawn_credits: 0.01\n");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("seed_credits: 5.0", "seed_credits: 0.05")
+        .replace(
+            "price_per_unit: 0.1",
+            "price_per_unit: 0.0001\n  declared_speed: 25600.0",
+        )
+        .replace("target: 40.0", "target: 150.0");
+    std::fs::write(&config, text).unwrap();
+    let mut runs = Vec::new();
+    for name in ["first", "second"] {
+        let run = tmp.path().join(name);
+        let out = vp(&[
+            "exchange",
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--experts",
+            "2",
+            "--budget-seconds",
+            "120",
+            "--run-dir",
+            run.to_str().unwrap(),
+            "--json",
+        ]);
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(summary["stop"], "target", "{summary}");
+        runs.push(run);
+    }
+    let events = lines(&runs[0].join("scheduler.jsonl"));
+    let broke = events
+        .iter()
+        .filter(|e| e["event"] == "left" && e["reason"] == "broke")
+        .count();
+    assert!(broke >= 1, "{events:?}");
+    let child = events
+        .iter()
+        .find(|e| e["event"] == "joined" && !e["expert"]["parent"].is_null())
+        .expect("a child joined");
+    let id = child["expert"]["id"].as_str().unwrap();
+    let parent = child["expert"]["parent"].as_str().unwrap();
+    // The child's learning rate is its parent's × 0.5 or × 2, and it
+    // started from the parent's checkpoint.
+    let lr = |id: &str| {
+        events
+            .iter()
+            .find(|e| e["event"] == "joined" && e["expert"]["id"] == id)
+            .unwrap()["expert"]["overrides"]["ppo.learning_rate"]
+            .as_f64()
+            .unwrap()
+    };
+    let ratio = lr(id) / lr(parent);
+    assert!(
+        (ratio - 0.5).abs() < 1e-9 || (ratio - 2.0).abs() < 1e-9,
+        "{ratio}"
+    );
+    let child_config =
+        std::fs::read_to_string(runs[0].join("experts").join(id).join("config.yaml")).unwrap();
+    assert!(
+        child_config.contains(&format!("{id}.init")),
+        "{child_config}"
+    );
+    // Same seed, same decisions and the same evaluations.
+    assert_eq!(job_sequence(&runs[0]), job_sequence(&runs[1]));
+    let check = vp(&[
+        "exchange",
+        "check",
+        "--dir",
+        runs[0].join("exchange").to_str().unwrap(),
+    ]);
+    assert!(check.status.success(), "{}", stderr_of(&check));
+}
+
 #[test]
 fn baselines_run_the_same_population_without_a_ledger() {
     let tmp = tempfile::tempdir().unwrap();
