@@ -39,7 +39,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Train a population of experts under the ATP scheduler.
+/// Train a population of experts under the ATP scheduler. Exits 0 when an
+/// expert reached the target, 3 when the budget ran out or no expert was
+/// left first.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Scheduler config (YAML, e.g. configs/exchange_cartpole.yaml).
