@@ -4,6 +4,7 @@
 use super::exchange_allocate::AllocateArgs;
 use super::exchange_balances::BalancesArgs;
 use super::exchange_check::CheckArgs;
+use super::exchange_dashboard::DashboardArgs;
 use super::exchange_export::ExportArgs;
 use super::exchange_init::InitArgs;
 use super::exchange_transfer::TransferArgs;
@@ -32,6 +33,8 @@ enum ExchangeCommand {
     Export(ExportArgs),
     /// ATP allocation of a metabolic state and a horizon profile.
     Allocate(AllocateArgs),
+    /// Live view of the exchange: circulation, volume, inflation, top experts, recent signals.
+    Dashboard(DashboardArgs),
 }
 
 impl ExchangeArgs {
@@ -44,6 +47,7 @@ impl ExchangeArgs {
             ExchangeCommand::Check(args) => args.run(),
             ExchangeCommand::Export(args) => args.run(),
             ExchangeCommand::Allocate(args) => args.run(),
+            ExchangeCommand::Dashboard(args) => args.run(),
         }
     }
 }
