@@ -124,13 +124,12 @@ impl DashboardArgs {
                 .draw(|frame| render(&view, frame.area(), frame.buffer_mut()))
                 .context("drawing the dashboard")?;
             let wait = next.saturating_duration_since(Instant::now());
-            if event::poll(wait).context("reading the keyboard")? {
-                if let Event::Key(key) = event::read().context("reading the keyboard")?
-                    && quits(key)
-                {
-                    return Ok(());
-                }
-                // Any other event (a resize) just redraws.
+            // Any event but a quit key (a resize, another key) just redraws.
+            if event::poll(wait).context("reading the keyboard")?
+                && let Event::Key(key) = event::read().context("reading the keyboard")?
+                && quits(key)
+            {
+                return Ok(());
             }
             if Instant::now() >= next {
                 // A failed re-read (a busy or unreachable server) is shown,
