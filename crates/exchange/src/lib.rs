@@ -8,7 +8,9 @@
 //!   (several machines sharing one exchange). [`AccountState`] holds
 //!   balances and lifetime figures; [`verify`] is the integrity check;
 //!   [`export`] writes the seed's folder layout; [`LedgerLocation`] opens
-//!   either store from `--dir`/`--db`.
+//!   either store from `--dir`/`--db`; [`DashboardStats`] is what the
+//!   dashboard shows (circulation, 24 h volume and inflation, top experts
+//!   by ROI, recent value signals).
 //! * Attention: a [`MetabolicState`]'s base share times a
 //!   [`HorizonProfile`]'s factor is a job's [`Allocation`] ([`allocate`]);
 //!   a [`Job`] costs device-seconds on a [`DeviceSpeed`]; the
@@ -86,6 +88,7 @@ mod atp_pool;
 mod attention_manager;
 mod attribution;
 mod credits;
+mod dashboard_stats;
 mod deprecation;
 mod error;
 mod horizon_profile;
@@ -122,6 +125,7 @@ pub use attribution::{
     TOP_CONTRIBUTED, TOP_WINNERS, attribute,
 };
 pub use credits::{Credits, MICROS_PER_CREDIT};
+pub use dashboard_stats::{DashboardStats, RecentSignal, TopExpert};
 pub use deprecation::{DeprecationReason, deprecate, deprecated_experts};
 pub use error::{ExchangeError, Result};
 pub use horizon_profile::{

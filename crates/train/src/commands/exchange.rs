@@ -5,6 +5,7 @@
 use super::exchange_allocate::AllocateArgs;
 use super::exchange_balances::BalancesArgs;
 use super::exchange_check::CheckArgs;
+use super::exchange_dashboard::DashboardArgs;
 use super::exchange_export::ExportArgs;
 use super::exchange_init::InitArgs;
 use super::exchange_run::RunArgs;
@@ -37,6 +38,8 @@ enum ExchangeCommand {
     /// Train a population of experts under the ATP scheduler (or equal
     /// shares, or successive halving).
     Run(RunArgs),
+    /// Live view of the exchange: circulation, volume, inflation, top experts, recent signals.
+    Dashboard(DashboardArgs),
 }
 
 impl ExchangeArgs {
@@ -50,6 +53,7 @@ impl ExchangeArgs {
             ExchangeCommand::Export(args) => args.run(),
             ExchangeCommand::Allocate(args) => args.run(),
             ExchangeCommand::Run(args) => args.run(),
+            ExchangeCommand::Dashboard(args) => args.run(),
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod exchange;
 pub mod exchange_allocate;
 pub mod exchange_balances;
 pub mod exchange_check;
+pub mod exchange_dashboard;
 pub mod exchange_export;
 pub mod exchange_init;
 pub mod exchange_ledger_args;

@@ -9,6 +9,7 @@ mod econ_quote_log_kill;
 mod env_commands;
 mod env_rollout;
 mod exchange_commands;
+mod exchange_dashboard;
 mod exchange_run;
 mod kill_resume;
 mod train_chunk;
