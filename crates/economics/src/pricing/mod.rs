@@ -1,6 +1,8 @@
 //! Pricing, layer 2 (SPEC §6): ex-ante premium quotes, the durable quote
-//! log, ex-post true-ups and the reconciliation report.
+//! log, ex-post true-ups, the reconciliation report, and a simulator of
+//! pricing with and without data sharing.
 
+mod pricing_simulator;
 mod quote;
 mod quote_log;
 mod quote_request;
@@ -8,6 +10,10 @@ mod reconciliation;
 mod timestamp;
 mod true_up;
 
+pub use pricing_simulator::{
+    PricingSimulator, PricingSimulatorConfig, SIMULATION_COLUMNS, SWEEP_COLUMNS, SimulationEpisode,
+    SweepRow, simulation_csv, sweep_csv,
+};
 pub use quote::Quote;
 pub use quote_log::{LogCheck, QuoteLog};
 pub use quote_request::{QuoteRequest, QuoteTerms, premium};

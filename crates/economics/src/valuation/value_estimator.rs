@@ -151,7 +151,33 @@ impl ValueEstimator {
             positive("price_per_unit", p)?;
         }
         let fit = self.fit()?;
-        let (raw_mean, std) = match &fit {
+        let (mean, std, lower, upper, kappa) =
+            self.interval_under(fit.as_ref(), novelty, causal_gain)?;
+        Ok(ValueEstimate {
+            mean,
+            std,
+            lower,
+            upper,
+            kappa,
+            tier: self.thresholds.tier_of(mean),
+            value_per_hour: price_per_unit.map(|p| p * kappa * mean),
+            fit,
+        })
+    }
+
+    /// `(mean, std, lower, upper, κ)` of a datapoint under `fit` (a
+    /// [`fit`](Self::fit) of this estimator, `None` before `min_samples`
+    /// rows), without refitting: what [`estimate`](Self::estimate) computes,
+    /// for callers that value many datapoints against one window.
+    pub fn interval_under(
+        &self,
+        fit: Option<&BayesianRidge>,
+        novelty: f64,
+        causal_gain: f64,
+    ) -> Result<(f64, f64, f64, f64, f64)> {
+        finite("novelty", novelty)?;
+        finite("causal_gain", causal_gain)?;
+        let (raw_mean, std) = match fit {
             Some(model) => model.predict(&[novelty, causal_gain])?,
             None => (0.0, 0.0),
         };
@@ -168,16 +194,7 @@ impl ValueEstimator {
         let lower = (raw_mean - self.z * std).max(0.0);
         let upper = (raw_mean + self.z * std).max(0.0);
         let kappa = kappa(mean, lower, self.kappa_floor)?;
-        Ok(ValueEstimate {
-            mean,
-            std,
-            lower,
-            upper,
-            kappa,
-            tier: self.thresholds.tier_of(mean),
-            value_per_hour: price_per_unit.map(|p| p * kappa * mean),
-            fit,
-        })
+        Ok((mean, std, lower, upper, kappa))
     }
 
     /// Tier statistics of the window: each row tiered by the fit's clipped

@@ -327,7 +327,7 @@ pub fn bucket_means(x: &[f64], ys: &[&[f64]], max_points: usize) -> (Vec<f64>, V
 
 /// `[min, max]` of the values widened by `pad` of the span (or by 1 when
 /// the span is zero).
-fn padded_range(values: impl Iterator<Item = f64>, pad: f64) -> (f64, f64) {
+pub(super) fn padded_range(values: impl Iterator<Item = f64>, pad: f64) -> (f64, f64) {
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
         (lo.min(v), hi.max(v))
     });
@@ -343,7 +343,7 @@ fn padded_range(values: impl Iterator<Item = f64>, pad: f64) -> (f64, f64) {
 }
 
 /// A y-axis tick label with two decimals, never `-0.00`.
-fn axis_label(y: f64) -> String {
+pub(super) fn axis_label(y: f64) -> String {
     let text = format!("{y:.2}");
     if text
         .trim_start_matches('-')
@@ -356,7 +356,7 @@ fn axis_label(y: f64) -> String {
     }
 }
 
-fn register_font() -> Result<()> {
+pub(super) fn register_font() -> Result<()> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED
         .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
@@ -364,7 +364,7 @@ fn register_font() -> Result<()> {
     Ok(())
 }
 
-fn draw_err<E: std::fmt::Display>(err: E) -> crate::RunsError {
+pub(super) fn draw_err<E: std::fmt::Display>(err: E) -> crate::RunsError {
     crate::RunsError::Invalid(format!("drawing the plot: {err}"))
 }
 

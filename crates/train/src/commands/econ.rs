@@ -1,8 +1,11 @@
 //! `vp econ ...`: economics tools over task configs and run logs.
 
+use super::econ_analyze_data_value::AnalyzeDataValueArgs;
+use super::econ_compare_tiers::CompareTiersArgs;
 use super::econ_estimate::EstimateArgs;
 use super::econ_metrics::MetricsArgs;
 use super::econ_plot_convergence::PlotConvergenceArgs;
+use super::econ_pricing_simulator::PricingSimulatorArgs;
 use super::econ_quote::QuoteArgs;
 use super::econ_quotes::QuotesArgs;
 use super::econ_reconcile_premiums::ReconcilePremiumsArgs;
@@ -41,6 +44,12 @@ enum EconCommand {
     TrueUp(TrueUpArgs),
     /// Reconcile premiums against true-ups per period and tier.
     ReconcilePremiums(ReconcilePremiumsArgs),
+    /// Report on a data-value log: tier shares, Spearman ρ, MAE, monotonicity.
+    AnalyzeDataValue(AnalyzeDataValueArgs),
+    /// Simulate premiums, sharing discounts and MP_r at a sharing rate (or --sweep).
+    PricingSimulator(PricingSimulatorArgs),
+    /// Compare tier-threshold strategies on held-out predictions.
+    CompareTiers(CompareTiersArgs),
 }
 
 impl EconArgs {
@@ -56,6 +65,9 @@ impl EconArgs {
             EconCommand::Quotes(args) => args.run(),
             EconCommand::TrueUp(args) => args.run(),
             EconCommand::ReconcilePremiums(args) => args.run(),
+            EconCommand::AnalyzeDataValue(args) => args.run(),
+            EconCommand::PricingSimulator(args) => args.run(),
+            EconCommand::CompareTiers(args) => args.run(),
         }
     }
 }

@@ -2,9 +2,12 @@
 
 pub mod config;
 pub mod econ;
+pub mod econ_analyze_data_value;
+pub mod econ_compare_tiers;
 pub mod econ_estimate;
 pub mod econ_metrics;
 pub mod econ_plot_convergence;
+pub mod econ_pricing_simulator;
 pub mod econ_quote;
 pub mod econ_quotes;
 pub mod econ_reconcile_premiums;

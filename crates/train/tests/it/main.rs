@@ -3,6 +3,7 @@
 mod cli;
 mod config_check;
 mod econ_commands;
+mod econ_data_economics;
 mod econ_metrics_wage;
 mod econ_pricing;
 mod econ_quote_log_kill;
