@@ -33,7 +33,7 @@ print("%.2f (%d)%s" % (s["device_seconds"], s["jobs"], mark))
 PY
 )
     secs=${cell%% *}
-    total[$a]=$(python3 -c "print(${total[$a]:-0} + $secs)")
+    total[$a]=$(python3 -c "print(round(${total[$a]:-0} + $secs, 2))")
     row="$row $cell |"
   done
   echo "$row"
