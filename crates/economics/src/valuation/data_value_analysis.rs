@@ -12,6 +12,7 @@
 use super::spearman::spearman;
 use super::tier_stats::TierStats;
 use super::tier_strategies::Monotonicity;
+use super::valuation_history::open_csv;
 use crate::error::{EconomicsError, Result};
 use crate::{DATA_VALUE_COLUMNS, SharingStatus};
 use serde::Serialize;
@@ -60,14 +61,7 @@ pub fn read_data_value_log(path: &Path) -> Result<Vec<DataValueRecord>> {
         column: column.map(str::to_owned),
         message,
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| err(None, None, format!("cannot read: {e}")))?;
-    let headers = reader
-        .headers()
-        .map_err(|e| err(Some(1), None, format!("cannot read the header: {e}")))?
-        .clone();
+    let (mut reader, headers) = open_csv(path)?;
     if headers.iter().all(str::is_empty) {
         return Err(err(
             None,

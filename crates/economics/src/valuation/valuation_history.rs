@@ -5,6 +5,26 @@ use super::value_estimator::ValuationRow;
 use crate::error::{EconomicsError, Result};
 use std::path::Path;
 
+/// A trimming CSV reader of `path` and its header row; errors name the
+/// file (and line 1 for the header).
+pub(crate) fn open_csv(path: &Path) -> Result<(csv::Reader<std::fs::File>, csv::StringRecord)> {
+    let err = |line: Option<u64>, message: String| EconomicsError::Csv {
+        file: path.display().to_string(),
+        line,
+        column: None,
+        message,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| err(None, format!("cannot read: {e}")))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| err(Some(1), format!("cannot read the header: {e}")))?
+        .clone();
+    Ok((reader, headers))
+}
+
 /// The columns a history file must have.
 pub const HISTORY_COLUMNS: [&str; 3] = ["novelty", "causal_gain", "realized_mpl"];
 
@@ -18,14 +38,7 @@ pub fn read_valuation_history(path: &Path) -> Result<Vec<ValuationRow>> {
         column: column.map(str::to_owned),
         message,
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| err(None, None, format!("cannot read: {e}")))?;
-    let headers = reader
-        .headers()
-        .map_err(|e| err(Some(1), None, format!("cannot read the header: {e}")))?
-        .clone();
+    let (mut reader, headers) = open_csv(path)?;
     let mut index = [0usize; 3];
     for (slot, name) in index.iter_mut().zip(HISTORY_COLUMNS) {
         *slot = headers.iter().position(|h| h == name).ok_or_else(|| {

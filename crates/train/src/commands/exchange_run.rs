@@ -119,6 +119,12 @@ impl RunArgs {
                 )
             })?;
         }
+        // A shared PostgreSQL ledger is checked (empty) before the folder is
+        // made, so a refusal leaves nothing behind.
+        let mut ledger = match (allocation, &self.db) {
+            (AllocationStrategy::Atp, Some(_)) => Some(self.open_ledger(&root)?),
+            _ => None,
+        };
         fs::create_dir_all(root.join("experts"))
             .with_context(|| format!("creating {}", root.display()))?;
         let resolved = serde_json::json!({
@@ -135,10 +141,9 @@ impl RunArgs {
             root.join("scheduler.yaml"),
             serde_saphyr::to_string(&resolved)?,
         )?;
-        let mut ledger = match allocation {
-            AllocationStrategy::Atp => Some(self.open_ledger(&root)?),
-            _ => None,
-        };
+        if allocation == AllocationStrategy::Atp && ledger.is_none() {
+            ledger = Some(self.open_ledger(&root)?);
+        }
         let mut runner = TrainRunner {
             exe: std::env::current_exe().context("locating this program")?,
             root: root.clone(),

@@ -25,6 +25,25 @@ fn write_config(dir: &Path, extra: &str) -> std::path::PathBuf {
     path
 }
 
+/// `vp exchange run` of 2 experts of `config` into `run`, with `extra`
+/// options.
+fn population(config: &Path, run: &Path, budget: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "exchange",
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--experts",
+        "2",
+        "--budget-seconds",
+        budget,
+        "--run-dir",
+        run.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    vp(&args)
+}
+
 fn lines(path: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)
         .unwrap()
@@ -38,19 +57,7 @@ fn atp_population_trains_real_runs_pays_credits_and_keeps_the_ledger_whole() {
     let tmp = tempfile::tempdir().unwrap();
     let config = write_config(tmp.path(), "");
     let run = tmp.path().join("pop");
-    let out = vp(&[
-        "exchange",
-        "run",
-        "--config",
-        config.to_str().unwrap(),
-        "--experts",
-        "2",
-        "--budget-seconds",
-        "120",
-        "--run-dir",
-        run.to_str().unwrap(),
-        "--json",
-    ]);
+    let out = population(&config, &run, "120", &["--json"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["stop"], "target", "{summary}");
@@ -147,19 +154,7 @@ fn broke_experts_make_way_for_children_and_a_seed_repeats_its_run_exactly() {
     let mut runs = Vec::new();
     for name in ["first", "second"] {
         let run = tmp.path().join(name);
-        let out = vp(&[
-            "exchange",
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "--experts",
-            "2",
-            "--budget-seconds",
-            "120",
-            "--run-dir",
-            run.to_str().unwrap(),
-            "--json",
-        ]);
+        let out = population(&config, &run, "120", &["--json"]);
         assert!(out.status.success(), "{}", stderr_of(&out));
         let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(summary["stop"], "target", "{summary}");
@@ -215,21 +210,12 @@ fn baselines_run_the_same_population_without_a_ledger() {
     let config = write_config(tmp.path(), "");
     for allocation in ["equal", "halving"] {
         let run = tmp.path().join(allocation);
-        let out = vp(&[
-            "exchange",
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "--experts",
-            "2",
-            "--budget-seconds",
+        let out = population(
+            &config,
+            &run,
             "120",
-            "--allocation",
-            allocation,
-            "--run-dir",
-            run.to_str().unwrap(),
-            "--json",
-        ]);
+            &["--allocation", allocation, "--json"],
+        );
         assert!(out.status.success(), "{allocation}: {}", stderr_of(&out));
         let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(summary["allocation"], allocation);
@@ -242,20 +228,7 @@ fn baselines_run_the_same_population_without_a_ledger() {
 fn bad_population_configs_are_refused_before_anything_is_written() {
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("pop");
-    let args = |config: &Path| {
-        vp(&[
-            "exchange",
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "--experts",
-            "2",
-            "--budget-seconds",
-            "10",
-            "--run-dir",
-            run.to_str().unwrap(),
-        ])
-    };
+    let args = |config: &Path| population(config, &run, "10", &[]);
     // An unknown key names itself and the file.
     let config = write_config(tmp.path(), "rounds: 3\n");
     let out = args(&config);
@@ -278,19 +251,9 @@ fn bad_population_configs_are_refused_before_anything_is_written() {
     assert!(!run.exists());
     // An unknown allocation, and a run folder that exists.
     let config = write_config(tmp.path(), "");
-    let out = vp(&[
-        "exchange",
-        "run",
-        "--config",
-        config.to_str().unwrap(),
-        "--experts",
-        "2",
-        "--budget-seconds",
-        "10",
-        "--allocation",
-        "greedy",
-    ]);
+    let out = population(&config, &run, "10", &["--allocation", "greedy"]);
     assert!(stderr_of(&out).contains("greedy"), "{}", stderr_of(&out));
+    assert!(!run.exists());
     std::fs::create_dir_all(&run).unwrap();
     let out = args(&config);
     assert!(
@@ -298,4 +261,35 @@ fn bad_population_configs_are_refused_before_anything_is_written() {
         "{}",
         stderr_of(&out)
     );
+}
+
+#[test]
+fn a_shared_postgres_ledger_that_holds_transactions_is_refused_before_anything_is_written() {
+    let Ok(url) = std::env::var("VP_TEST_POSTGRES_URL") else {
+        println!("skipped: VP_TEST_POSTGRES_URL unset");
+        return;
+    };
+    if url.is_empty() {
+        println!("skipped: VP_TEST_POSTGRES_URL empty");
+        return;
+    }
+    // The default schema is shared with other tests: make sure it holds
+    // at least one transaction of our own.
+    let id = format!("run-refusal-{}", std::process::id());
+    let seeded = vp(&[
+        "exchange", "transfer", "--db", &url, "--id", &id, "--type", "seed", "--from", "mint",
+        "--to", &id, "--amount", "1",
+    ]);
+    assert!(seeded.status.success(), "{}", stderr_of(&seeded));
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), "");
+    let run = tmp.path().join("pop");
+    let out = population(&config, &run, "10", &["--db", &url]);
+    assert!(!out.status.success());
+    assert!(
+        stderr_of(&out).contains("already holds"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(!run.exists());
 }
