@@ -148,7 +148,7 @@ pub use routing::{
 };
 pub use scheduler::{
     ExchangeStats, ExpertSpec, ExpertSummary, JobOutcome, JobRecord, JobRunner, RunSummary,
-    Scheduler, SchedulerEvent, StopReason,
+    Scheduler, SchedulerEvent, StopReason, initial_population,
 };
 pub use scheduler_config::{
     AllocationStrategy, EconomyConfig, ExpertVariant, ExploreConfig, PayFor, PopulationConfig,

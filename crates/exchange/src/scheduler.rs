@@ -80,6 +80,26 @@ pub struct ExpertSpec {
     pub parent: Option<String>,
 }
 
+/// The first `experts` experts of a config: expert `i` is `e<i>` with seed
+/// `base_seed + i` and variant `i mod len` (common overrides first).
+pub fn initial_population(config: &SchedulerConfig, experts: usize) -> Vec<ExpertSpec> {
+    let p = &config.population;
+    (0..experts)
+        .filter_map(|i| {
+            let variant = p.variants.get(i % p.variants.len().max(1))?;
+            let mut overrides = p.common_overrides.clone();
+            overrides.extend(variant.overrides.clone());
+            Some(ExpertSpec {
+                id: format!("e{i:02}"),
+                seed: p.base_seed + i as u64,
+                overrides,
+                args: variant.args.clone(),
+                parent: None,
+            })
+        })
+        .collect()
+}
+
 /// What one job did, as the runner measured it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct JobOutcome {
@@ -368,20 +388,9 @@ impl<'a> Scheduler<'a> {
             },
             ..AttentionConfig::default()
         })?;
-        let members = (0..experts)
-            .map(|i| {
-                let p = &config.population;
-                let variant = &p.variants[i % p.variants.len()];
-                let mut overrides = p.common_overrides.clone();
-                overrides.extend(variant.overrides.clone());
-                Member::new(ExpertSpec {
-                    id: format!("e{i:02}"),
-                    seed: p.base_seed + i as u64,
-                    overrides,
-                    args: variant.args.clone(),
-                    parent: None,
-                })
-            })
+        let members = initial_population(&config, experts)
+            .into_iter()
+            .map(Member::new)
             .collect();
         Ok(Scheduler {
             config,

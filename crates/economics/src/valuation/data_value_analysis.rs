@@ -12,7 +12,7 @@
 use super::spearman::spearman;
 use super::tier_stats::TierStats;
 use super::tier_strategies::Monotonicity;
-use super::valuation_history::open_csv;
+use super::valuation_history::{column_indices, open_csv};
 use crate::error::{EconomicsError, Result};
 use crate::{DATA_VALUE_COLUMNS, SharingStatus};
 use serde::Serialize;
@@ -72,20 +72,7 @@ pub fn read_data_value_log(path: &Path) -> Result<Vec<DataValueRecord>> {
             ),
         ));
     }
-    let mut index = [0usize; 12];
-    for (slot, name) in index.iter_mut().zip(DATA_VALUE_COLUMNS) {
-        *slot = headers.iter().position(|h| h == name).ok_or_else(|| {
-            err(
-                Some(1),
-                Some(name),
-                format!(
-                    "missing column '{name}': expected a header with {} (found {})",
-                    DATA_VALUE_COLUMNS.join(","),
-                    headers.iter().collect::<Vec<_>>().join(",")
-                ),
-            )
-        })?;
-    }
+    let index = column_indices(path, &headers, &DATA_VALUE_COLUMNS)?;
     let timestamp = headers.iter().position(|h| h == "timestamp");
     let mut records = Vec::new();
     for (row, record) in reader.records().enumerate() {

@@ -25,6 +25,32 @@ pub(crate) fn open_csv(path: &Path) -> Result<(csv::Reader<std::fs::File>, csv::
     Ok((reader, headers))
 }
 
+/// Where each of `columns` is in `headers`; a missing one is an error at
+/// line 1 naming it and the columns expected and found.
+pub(crate) fn column_indices<const N: usize>(
+    path: &Path,
+    headers: &csv::StringRecord,
+    columns: &[&str; N],
+) -> Result<[usize; N]> {
+    let mut index = [0usize; N];
+    for (slot, name) in index.iter_mut().zip(columns) {
+        *slot = headers
+            .iter()
+            .position(|h| h == *name)
+            .ok_or_else(|| EconomicsError::Csv {
+                file: path.display().to_string(),
+                line: Some(1),
+                column: Some((*name).to_owned()),
+                message: format!(
+                    "missing column '{name}': expected a header with {} (found {})",
+                    columns.join(","),
+                    headers.iter().collect::<Vec<_>>().join(",")
+                ),
+            })?;
+    }
+    Ok(index)
+}
+
 /// The columns a history file must have.
 pub const HISTORY_COLUMNS: [&str; 3] = ["novelty", "causal_gain", "realized_mpl"];
 
@@ -39,20 +65,7 @@ pub fn read_valuation_history(path: &Path) -> Result<Vec<ValuationRow>> {
         message,
     };
     let (mut reader, headers) = open_csv(path)?;
-    let mut index = [0usize; 3];
-    for (slot, name) in index.iter_mut().zip(HISTORY_COLUMNS) {
-        *slot = headers.iter().position(|h| h == name).ok_or_else(|| {
-            err(
-                Some(1),
-                None,
-                format!(
-                    "missing column '{name}': expected a header with {} (found {})",
-                    HISTORY_COLUMNS.join(","),
-                    headers.iter().collect::<Vec<_>>().join(",")
-                ),
-            )
-        })?;
-    }
+    let index = column_indices(path, &headers, &HISTORY_COLUMNS)?;
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {

@@ -29,7 +29,7 @@ use clap::Args;
 use exchange::{
     AllocationStrategy, DeviceKind, ExchangeStats, ExpertSpec, JobOutcome, JobRunner,
     LedgerLocation, LedgerStore, RunSummary, Scheduler, SchedulerConfig, SchedulerEvent,
-    StopReason,
+    StopReason, initial_population,
 };
 use runs::TensorBoardWriter;
 use serde_json::Value;
@@ -106,17 +106,9 @@ impl RunArgs {
         );
         // Every expert's config is built before anything is written, so a
         // bad override fails with nothing on disk.
-        for i in 0..self.experts {
-            let p = &config.population;
-            let v = &p.variants[i % p.variants.len()];
-            let mut overrides = p.common_overrides.clone();
-            overrides.extend(v.overrides.clone());
-            expert_yaml(&base, &overrides).with_context(|| {
-                format!(
-                    "{}: population variant {}",
-                    self.config.display(),
-                    i % p.variants.len()
-                )
+        for spec in initial_population(&config, self.experts) {
+            expert_yaml(&base, &spec.overrides).with_context(|| {
+                format!("{}: population expert {}", self.config.display(), spec.id)
             })?;
         }
         // A shared PostgreSQL ledger is checked (empty) before the folder is
@@ -158,10 +150,7 @@ impl RunArgs {
             root.display()
         ))?;
 
-        let ledger_ref: Option<&mut dyn LedgerStore> = match ledger.as_mut() {
-            Some(l) => Some(l.as_mut()),
-            None => None,
-        };
+        let ledger_ref = ledger.as_deref_mut().map(|l| l as &mut dyn LedgerStore);
         let mut observe = |e: &SchedulerEvent| -> exchange::Result<()> {
             log.event(e).map_err(|err| exchange::ExchangeError::Io {
                 path: root.join("scheduler.jsonl").display().to_string(),

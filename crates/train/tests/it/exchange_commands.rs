@@ -2,7 +2,7 @@
 //! real binary on a temporary exchange folder (and on PostgreSQL when
 //! `VP_TEST_POSTGRES_URL` names a server).
 
-use crate::cli::{stderr_of, vp};
+use crate::cli::{stderr_of, test_postgres_url, vp};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Output;
@@ -329,14 +329,9 @@ fn exchange_allocate_reproduces_the_four_spec_scenarios() {
 
 #[test]
 fn exchange_ledger_commands_on_postgres() {
-    let Ok(url) = std::env::var("VP_TEST_POSTGRES_URL") else {
-        println!("skipped: VP_TEST_POSTGRES_URL unset");
+    let Some(url) = test_postgres_url() else {
         return;
     };
-    if url.is_empty() {
-        println!("skipped: VP_TEST_POSTGRES_URL empty");
-        return;
-    }
     // The commands use the default schema, shared by runs: ids and experts
     // carry a unique prefix.
     let nanos = std::time::SystemTime::now()

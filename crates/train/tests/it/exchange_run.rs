@@ -1,7 +1,7 @@
 //! `vp exchange run`: a population trained by the ATP scheduler through
 //! real `vp train` jobs, its run folder, ledger and refusals.
 
-use crate::cli::{stderr_of, vp};
+use crate::cli::{stderr_of, test_postgres_url, vp};
 use std::path::Path;
 
 /// A scheduler config over the repository's CartPole config: jobs of 512
@@ -265,14 +265,9 @@ fn bad_population_configs_are_refused_before_anything_is_written() {
 
 #[test]
 fn a_shared_postgres_ledger_that_holds_transactions_is_refused_before_anything_is_written() {
-    let Ok(url) = std::env::var("VP_TEST_POSTGRES_URL") else {
-        println!("skipped: VP_TEST_POSTGRES_URL unset");
+    let Some(url) = test_postgres_url() else {
         return;
     };
-    if url.is_empty() {
-        println!("skipped: VP_TEST_POSTGRES_URL empty");
-        return;
-    }
     // The default schema is shared with other tests: make sure it holds
     // at least one transaction of our own.
     let id = format!("run-refusal-{}", std::process::id());
